@@ -1,0 +1,57 @@
+# lockhub: `make help` lists the targets.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+PKGS    := ./...
+# Debian packages the tests need, as command=package pairs.
+DEB_DEPS := mosquitto_pub=mosquitto-clients mosquitto=mosquitto
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+deps: ## install missing Debian packages the tests need (apt-get; sudo when not root)
+	@missing=""; for pair in $(DEB_DEPS); do cmd=$${pair%%=*}; pkg=$${pair#*=}; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then echo "deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "deps: all present"; fi
+	@$(GO) version
+	@$(GO) mod download
+
+build: ## build a static bin/lockhub
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/lockhub ./cmd/lockhub
+
+vet: ## go vet and gofmt
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet $(PKGS)
+
+test: deps vet ## everything CI checks: deps, vet, all tests with the race detector (fuzz seeds included)
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 18m $(PKGS)
+
+test-short: ## quick loop: short tests without the race detector
+	$(GO) test -short -count=1 $(PKGS)
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 20s)
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} $$pkg || exit 1; \
+	  done; done
+
+lint: vet ## static checks (vet, gofmt, import rules via tests)
+	$(GO) test -run 'TestImportRules' ./hub/
+
+bench: ## run the benchmarks and print the figures for docs/performance.md
+	$(GO) test -run '^$$' -bench . -benchmem -count $${COUNT:-5} -timeout 30m $(PKGS) | tee bench.out
+
+demo: build ## run the hub on configs/demo.yaml (everything on 127.0.0.1)
+	./bin/lockhub demo
+
+update-golden: ## rewrite golden files
+	$(GO) test ./devices/wire/ -run Golden -update
+
+.PHONY: help deps build vet test test-short fuzz lint bench demo update-golden
