@@ -167,21 +167,21 @@ type GrantConfig struct {
 
 // Defaults and limits of the site configuration.
 const (
-	DefaultDataDir        = "/var/lib/lockhub"
-	DefaultFlushInterval  = 50 * time.Millisecond
-	DefaultKeyGeneration  = 1
-	DefaultFailMode       = "secure"
-	DefaultMemberStatus   = "active"
-	MaxRetention          = 365 * 24 * time.Hour
-	MinRetention          = 24 * time.Hour
-	MaxUnlockDuration     = time.Hour
-	MaxOfflineHorizon     = 365 * 24 * time.Hour
-	MaxClockTolerance     = time.Hour
-	MaxFlushInterval      = 10 * time.Second
-	masterKeyFileName     = "master.key"
-	maxIDLen              = 64
-	maxReferenceLen       = 128
-	defaultReferenceSep   = "/"
+	DefaultDataDir       = "/var/lib/lockhub"
+	DefaultFlushInterval = 50 * time.Millisecond
+	DefaultKeyGeneration = 1
+	DefaultFailMode      = "secure"
+	DefaultMemberStatus  = "active"
+	MaxRetention         = 365 * 24 * time.Hour
+	MinRetention         = 24 * time.Hour
+	MaxUnlockDuration    = time.Hour
+	MaxOfflineHorizon    = 365 * 24 * time.Hour
+	MaxClockTolerance    = time.Hour
+	MaxFlushInterval     = 10 * time.Second
+	masterKeyFileName    = "master.key"
+	maxIDLen             = 64
+	maxReferenceLen      = 128
+	defaultReferenceSep  = "/"
 )
 
 // DefaultConfig returns a configuration with every default filled in. It is
