@@ -80,6 +80,9 @@ func decodeConfig(data []byte) (*Config, error) {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, fileErr("config must be a single YAML document")
 	}
+	if len(root.Content) == 1 && root.Content[0].ShortTag() == "!!null" {
+		return nil, fileErr("config is empty")
+	}
 	if len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
 		return nil, fileErr("config must be a mapping of sections (site, domains, locks, ...)")
 	}
@@ -283,6 +286,10 @@ func describeTag(tag string) string {
 
 func describeGoType(t string) string {
 	switch {
+	case t == "hub.Duration", t == "*hub.Duration":
+		return "a duration such as 30s, 5m or 7d"
+	case t == "hub.ByteSize":
+		return "a size such as 64MiB"
 	case strings.HasPrefix(t, "[]"):
 		return "a list"
 	case strings.HasPrefix(t, "map["), strings.HasPrefix(t, "hub."), strings.HasPrefix(t, "*hub."):

@@ -63,21 +63,46 @@ func ParseDuration(s string) (Duration, error) {
 // Std returns the duration as a time.Duration.
 func (d Duration) Std() time.Duration { return time.Duration(d) }
 
-// String formats the duration the way ParseDuration reads it, using days for
-// whole multiples of 24 hours.
+// String formats the duration the way ParseDuration reads it: whole days
+// first, then hours, minutes and seconds without zero units ("7d", "1d12h",
+// "1h30m", "50ms").
 func (d Duration) String() string {
 	const day = 24 * time.Hour
 	t := time.Duration(d)
-	if t != 0 && t%day == 0 {
-		return strconv.FormatInt(int64(t/day), 10) + "d"
+	if t == 0 {
+		return "0s"
 	}
-	return t.String()
+	sign := ""
+	if t < 0 {
+		if t == math.MinInt64 {
+			return t.String()
+		}
+		sign, t = "-", -t
+	}
+	var b strings.Builder
+	b.WriteString(sign)
+	if days := t / day; days > 0 {
+		b.WriteString(strconv.FormatInt(int64(days), 10))
+		b.WriteString("d")
+		t -= days * day
+	}
+	if t > 0 {
+		s := t.String()
+		if strings.HasSuffix(s, "m0s") {
+			s = strings.TrimSuffix(s, "0s")
+		}
+		if strings.HasSuffix(s, "h0m") {
+			s = strings.TrimSuffix(s, "0m")
+		}
+		b.WriteString(s)
+	}
+	return b.String()
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return typeError(n, "want a duration such as 30s, 5m or 7d")
+		return typeError(n, "cannot unmarshal "+n.ShortTag()+" into hub.Duration")
 	}
 	v, err := ParseDuration(n.Value)
 	if err != nil {
@@ -140,7 +165,7 @@ func (b ByteSize) String() string {
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return typeError(n, "want a size such as 64MiB")
+		return typeError(n, "cannot unmarshal "+n.ShortTag()+" into hub.ByteSize")
 	}
 	v, err := ParseByteSize(n.Value)
 	if err != nil {

@@ -17,7 +17,11 @@ func (v *validator) mqtt() {
 		v.p.addf("mqtt.listeners", "no listener enabled (tcp is disabled, tls and websocket have no address)")
 	}
 	if !l.TCP.Disabled {
-		v.address("mqtt.listeners.tcp.address", l.TCP.Address, addrs)
+		addr := l.TCP.Address
+		if addr == "" {
+			addr = "127.0.0.1:1883"
+		}
+		v.address("mqtt.listeners.tcp.address", addr, addrs)
 	}
 	if l.TLS.Address != "" {
 		v.address("mqtt.listeners.tls.address", l.TLS.Address, addrs)
@@ -173,8 +177,16 @@ func (v *validator) nexudus() {
 		if c.spec == "" {
 			continue
 		}
-		if _, err := (CronParser{}).Parse(c.spec); err != nil {
+		sched, err := (CronParser{}).Parse(c.spec)
+		if err != nil {
 			v.p.add(c.field, err)
+			continue
+		}
+		// Two consecutive runs from a fixed instant show the shortest period
+		// well enough for every-N specs; a job hammering Nexudus is refused.
+		t0 := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+		if first := sched.Next(t0); !first.IsZero() && sched.Next(first).Sub(first) < minCronPeriod {
+			v.p.addf(c.field, "cron spec %q runs more often than every %s", c.spec, Duration(minCronPeriod))
 		}
 	}
 	switch n.TimeMode {
@@ -189,6 +201,9 @@ func (v *validator) nexudus() {
 	}
 	v.count("nexudus.burst", n.Burst, rpm)
 }
+
+// minCronPeriod is the shortest period allowed between two runs of a sync job.
+const minCronPeriod = 10 * time.Second
 
 func (v *validator) upstream() {
 	u := &v.c.Upstream
