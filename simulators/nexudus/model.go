@@ -54,11 +54,11 @@ func zoneFor(iana string) (tzRecord, *time.Location, error) {
 type stamps struct{ created, updated time.Time }
 
 type business struct {
-	id      int
-	uid     string
-	name    string
-	tz      tzRecord
-	loc     *time.Location
+	id   int
+	uid  string
+	name string
+	tz   tzRecord
+	loc  *time.Location
 	stamps
 }
 

@@ -272,11 +272,11 @@ func (s *Server) MoveBooking(id int, from, to time.Time) error {
 
 // Cancellation reasons (nexudus.md §3.4).
 const (
-	ReasonUnknown       = 0
+	ReasonUnknown        = 0
 	ReasonNoLongerNeeded = 1
-	ReasonIntegration   = 6
-	ReasonOther         = 7
-	ReasonNotCheckedIn  = 8
+	ReasonIntegration    = 6
+	ReasonOther          = 7
+	ReasonNotCheckedIn   = 8
 )
 
 // CancelBooking removes a booking from Bookings and adds a CancelledBooking
