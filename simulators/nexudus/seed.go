@@ -121,6 +121,7 @@ func (s *Server) seedDemo(now time.Time) error {
 		{Name: "Phone booth", TypeName: "Phone booth"}, // not mapped to any group
 	}
 	for _, spec := range rooms {
+		spec.BusinessID = ids.business
 		id, err := s.AddResource(spec)
 		if err != nil {
 			return err
@@ -132,13 +133,13 @@ func (s *Server) seedDemo(now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if ids.dayPass, err = s.AddTimePass(TimePassSpec{Name: "Day Pass", Groups: []string{"grp-lobby", "grp-floor-3"}}); err != nil {
+	if ids.dayPass, err = s.AddTimePass(TimePassSpec{Name: "Day Pass", Groups: []string{"grp-lobby", "grp-floor-3"}, BusinessIDs: []int{ids.business}}); err != nil {
 		return err
 	}
-	if ids.timePass, err = s.AddTimePass(TimePassSpec{Name: "10 hours", MinutesIncluded: 600, Groups: []string{"grp-lobby", "grp-floor-3"}}); err != nil {
+	if ids.timePass, err = s.AddTimePass(TimePassSpec{Name: "10 hours", MinutesIncluded: 600, Groups: []string{"grp-lobby", "grp-floor-3"}, BusinessIDs: []int{ids.business}}); err != nil {
 		return err
 	}
-	if ids.weekend, err = s.AddTimePass(TimePassSpec{Name: "Weekend Pass", Groups: []string{"grp-lobby", "grp-floor-3"}}); err != nil {
+	if ids.weekend, err = s.AddTimePass(TimePassSpec{Name: "Weekend Pass", Groups: []string{"grp-lobby", "grp-floor-3"}, BusinessIDs: []int{ids.business}}); err != nil {
 		return err
 	}
 	for _, d := range []time.Weekday{time.Saturday, time.Sunday} {
@@ -147,14 +148,14 @@ func (s *Server) seedDemo(now time.Time) error {
 		}
 	}
 	for i := 1; i <= 12; i++ {
-		id, err := s.AddDesk(DeskSpec{Name: fmt.Sprintf("D-2%02d", i), Floor: "Floor 2", ItemType: 2, Group: "grp-floor-2"})
+		id, err := s.AddDesk(DeskSpec{BusinessID: ids.business, Name: fmt.Sprintf("D-2%02d", i), Floor: "Floor 2", ItemType: 2, Group: "grp-floor-2"})
 		if err != nil {
 			return err
 		}
 		ids.desks = append(ids.desks, id)
 	}
 	for _, o := range []string{"101", "102", "201"} {
-		id, err := s.AddDesk(DeskSpec{Name: "Office " + o, Floor: "Floor " + o[:1], ItemType: 1, Group: "grp-office-" + o})
+		id, err := s.AddDesk(DeskSpec{BusinessID: ids.business, Name: "Office " + o, Floor: "Floor " + o[:1], ItemType: 1, Group: "grp-office-" + o})
 		if err != nil {
 			return err
 		}
@@ -169,7 +170,7 @@ func (s *Server) seedDemo(now time.Time) error {
 func (s *Server) seedDemoPeople(r *rand.Rand, now time.Time, ids *demoIDs) error {
 	for i := range 200 {
 		name := randName(r)
-		spec := CoworkerSpec{FullName: name, Email: emailFor(name, i)}
+		spec := CoworkerSpec{BusinessID: ids.business, FullName: name, Email: emailFor(name, i)}
 		switch {
 		case i%10 == 3: // several cards in one field, with each separator
 			spec.AccessCardID = randCard(r) + [...]string{",", ";", " "}[i%3] + randCard(r)
