@@ -143,4 +143,3 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
-
