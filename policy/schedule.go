@@ -192,7 +192,7 @@ func ParseDays(names []string) (Days, error) {
 // midnight.
 func ParseClock(s string) (uint16, error) {
 	h, m, ok := strings.Cut(s, ":")
-	if !ok || len(h) != 2 || len(m) != 2 || !digits(h) || !digits(m) {
+	if !ok || len(h) != 2 || len(m) != 2 || !isDigits(h) || !isDigits(m) {
 		return 0, fmt.Errorf("time %q: want HH:MM", s)
 	}
 	hh, err1 := strconv.Atoi(h)
@@ -203,7 +203,9 @@ func ParseClock(s string) (uint16, error) {
 	return uint16(hh*60 + mm), nil
 }
 
-func digits(s string) bool {
+// isDigits reports whether s is all ASCII digits (strconv.Atoi alone would
+// also take a sign).
+func isDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false
