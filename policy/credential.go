@@ -57,7 +57,7 @@ var (
 	ErrCredentialTooLong = errors.New("credential too long")
 	ErrBadCardID         = errors.New("card id must be hexadecimal")
 	ErrBadPIN            = errors.New("pin must be 4 to 12 digits")
-	ErrBadPhoneKey       = errors.New("phone key must be 16 to 128 printable ASCII characters")
+	ErrBadPhoneKey       = errors.New("phone key must be 16 to 128 printable ASCII characters without spaces")
 )
 
 // MaxCardIDLen bounds a canonical card or fob id (a 10-byte UID is 20 digits;
@@ -75,7 +75,8 @@ const MaxCardIDLen = 64
 //
 // PINs: 4 to 12 ASCII digits, kept as they are (leading zeros matter).
 //
-// Phone keys: an opaque token of 16 to 128 printable ASCII characters.
+// Phone keys: an opaque token of 16 to 128 printable ASCII characters other
+// than space.
 func Canonical(t CredentialType, raw string) (string, error) {
 	switch t {
 	case CredCard, CredFob:

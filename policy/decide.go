@@ -134,10 +134,14 @@ func decide(now time.Time, req Request, v View, visit visitFunc) Decision {
 	bestRank := -1
 	lastSync := v.LastSync(lock.Domain)
 	grants := v.Grants(m.ID)
+	var local localTime
+	if len(grants) > 0 {
+		local = localTimeOf(now, dom.Zone) // once, not once per grant
+	}
 	for i := range grants {
 		g := &grants[i]
 		a := v.Access(g.Access)
-		r := grantReason(now, g, a, lock, dom, lastSync)
+		r := grantReason(now, local, g, a, lock, lastSync)
 		if visit != nil {
 			visit(g, a, r)
 		}
@@ -158,8 +162,9 @@ func decide(now time.Time, req Request, v View, visit visitFunc) Decision {
 	return best
 }
 
-// grantReason evaluates one grant for the lock at now.
-func grantReason(now time.Time, g *Grant, a *Access, lock *Lock, dom *Domain, lastSync time.Time) Reason {
+// grantReason evaluates one grant for the lock at now (local: now in the
+// domain's zone).
+func grantReason(now time.Time, local localTime, g *Grant, a *Access, lock *Lock, lastSync time.Time) Reason {
 	if a == nil || a.Domain != lock.Domain || !a.Has(lock.ID) {
 		return ReasonNoGrant
 	}
@@ -173,7 +178,7 @@ func grantReason(now time.Time, g *Grant, a *Access, lock *Lock, dom *Domain, la
 		(lastSync.IsZero() || now.Sub(lastSync) > lock.Horizon()) {
 		return ReasonDataStale
 	}
-	switch a.Schedule.At(now, dom.Zone) {
+	switch a.Schedule.at(local) {
 	case ScheduleHoliday:
 		return ReasonHoliday
 	case ScheduleClosed:

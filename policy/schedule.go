@@ -121,19 +121,37 @@ const (
 
 // At evaluates the schedule at t in zone. It allocates nothing.
 func (s *Schedule) At(t time.Time, zone *time.Location) ScheduleResult {
+	return s.at(localTimeOf(t, zone))
+}
+
+// localTime is an instant as a schedule sees it: its local date, weekday
+// and minute of the day.
+type localTime struct {
+	date   Date
+	day    time.Weekday
+	minute uint16
+}
+
+func localTimeOf(t time.Time, zone *time.Location) localTime {
 	local := t.In(zone)
+	return localTime{
+		date:   DateOf(local),
+		day:    local.Weekday(),
+		minute: uint16(local.Hour()*60 + local.Minute()),
+	}
+}
+
+func (s *Schedule) at(lt localTime) ScheduleResult {
 	if len(s.Holidays) > 0 {
-		if _, found := slices.BinarySearch(s.Holidays, DateOf(local)); found {
+		if _, found := slices.BinarySearch(s.Holidays, lt.date); found {
 			return ScheduleHoliday
 		}
 	}
 	if len(s.Windows) == 0 {
 		return ScheduleOpen
 	}
-	wd := local.Weekday()
-	m := uint16(local.Hour()*60 + local.Minute())
 	for _, w := range s.Windows {
-		if w.contains(wd, m) {
+		if w.contains(lt.day, lt.minute) {
 			return ScheduleOpen
 		}
 	}
