@@ -121,14 +121,14 @@ func (l *Log) commitLoop() {
 			}
 		}
 		l.commitBatch(c)
+		if err := l.enforceCap(c); err != nil {
+			l.log.Error("outbox cap enforcement failed", "err", err)
+		}
 		for i, r := range c.batch {
 			r.done <- struct{}{}
 			c.batch[i] = nil
 		}
 		l.c.batches.Add(1)
-		if err := l.enforceCap(c); err != nil {
-			l.log.Error("outbox cap enforcement failed", "err", err)
-		}
 	}
 }
 

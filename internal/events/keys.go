@@ -4,6 +4,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -59,11 +60,12 @@ func dayOf(t time.Time) uint32 {
 
 func dayStart(day uint32) time.Time { return time.Unix(int64(day)*secondsDay, 0).UTC() }
 
-// domainDir maps a domain id to a safe directory name: ids made of
-// [A-Za-z0-9._-] (not "." or "..") are used as they are, anything else is
-// hex-encoded behind a '~', which no plain id contains.
+// domainDir maps a domain id to a safe directory name: ids of 1 to 64
+// characters from [A-Za-z0-9._-] (not "." or "..") are used as they are;
+// any other id becomes '~' and the hex SHA-256 of the id ('~' is in no plain
+// id).
 func domainDir(domain string) string {
-	safe := domain != "" && domain != "." && domain != ".." && len(domain) <= 128
+	safe := domain != "" && domain != "." && domain != ".." && len(domain) <= 64
 	for i := 0; safe && i < len(domain); i++ {
 		c := domain[i]
 		safe = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
@@ -72,7 +74,8 @@ func domainDir(domain string) string {
 	if safe {
 		return domain
 	}
-	return "~" + hex.EncodeToString([]byte(domain))
+	h := sha256.Sum256([]byte(domain))
+	return "~" + hex.EncodeToString(h[:])
 }
 
 func (k *keyring) path(id keyID) string {

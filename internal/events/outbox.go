@@ -245,9 +245,9 @@ func recordIngest(v []byte) (time.Time, bool) {
 	return fromNano(n), d.err == nil
 }
 
-// enforceCap runs on the committer after each batch: when the outbox holds
-// more than MaxOutboxEvents, it drops the oldest (plus 1% of the cap, so
-// gap records stay rare), writes a gap record for them and moves the outbox
+// enforceCap runs on the committer after each batch, before its appenders
+// are answered: when the outbox holds more than MaxOutboxEvents, it drops
+// the oldest (plus 1% of the cap, so gap records stay rare), writes a gap record for them and moves the outbox
 // pointer past them in one transaction, then deletes their records.
 func (l *Log) enforceCap(c *committer) error {
 	limit := uint64(l.cfg.MaxOutboxEvents)
@@ -261,7 +261,7 @@ func (l *Log) enforceCap(c *committer) error {
 		l.wmu.Unlock()
 		return nil
 	}
-	n := min(pending+1-limit+limit/100, pending)
+	n := min(pending+1-limit+max(1, limit/100), pending)
 	from, to := acked+1, acked+n
 	now := l.cfg.Now().UTC()
 	gap := Event{

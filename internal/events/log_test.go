@@ -1,0 +1,449 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lockhub/lockhub/policy"
+)
+
+func TestAppendReopenKeepsOrderAndSeq(t *testing.T) {
+	for _, d := range []Durability{DurabilityProcess, DurabilityDisk} {
+		t.Run(d.String(), func(t *testing.T) {
+			cfg := testConfig(t.TempDir())
+			cfg.Durability = d
+			clock := newClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
+			cfg.Now = clock.Now
+			l := openLog(t, cfg)
+			var want []Event
+			for i := range 50 {
+				ev := decisionEvent(i)
+				if i%3 == 0 {
+					ev.Personal = Personal{Name: "Member " + itoa(i), Email: "m" + itoa(i) + "@example.org"}
+				}
+				seq := mustAppend(t, l, ev)
+				if seq != uint64(i+1) || ev.Seq != seq || ev.Epoch != "epoch-1" || !ev.Ingest.Equal(clock.Now()) {
+					t.Fatalf("append %d: seq %d, event %d/%q/%v", i, seq, ev.Seq, ev.Epoch, ev.Ingest)
+				}
+				want = append(want, *ev)
+			}
+			if err := l.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			l = openLog(t, cfg)
+			got := peekAll(t, l)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("after reopen: %d events, want %d; first got %+v want %+v", len(got), len(want), got[0], want[0])
+			}
+			if seq := mustAppend(t, l, decisionEvent(99)); seq != 51 {
+				t.Errorf("seq after reopen = %d, want 51", seq)
+			}
+		})
+	}
+}
+
+func TestSeqNeverReusedAfterPruneAndReopen(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	clock := newClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
+	cfg.Now = clock.Now
+	l := openLog(t, cfg)
+	for i := range 10 {
+		mustAppend(t, l, decisionEvent(i))
+	}
+	if err := l.Ack(10); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(time.Hour)
+	n, err := l.PruneBefore(clock.Now())
+	if err != nil || n != 10 {
+		t.Fatalf("PruneBefore = %d, %v; want 10", n, err)
+	}
+	if _, err := l.Get(5); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get(5) after prune: %v, want ErrNotFound", err)
+	}
+	l.Close()
+	l = openLog(t, cfg)
+	if seq := mustAppend(t, l, decisionEvent(0)); seq != 11 {
+		t.Errorf("seq after prune+reopen = %d, want 11", seq)
+	}
+}
+
+func TestPruneKeepsOutboxAndNewer(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	clock := newClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
+	cfg.Now = clock.Now
+	l := openLog(t, cfg)
+	for i := range 10 {
+		if i == 5 {
+			clock.Add(2 * time.Hour)
+		}
+		mustAppend(t, l, decisionEvent(i))
+	}
+	cutoff := clock.Now().Add(-time.Hour) // events 1..5 are older
+	if err := l.Ack(3); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.PruneBefore(cutoff); err != nil || n != 3 {
+		t.Fatalf("PruneBefore with 3 acked = %d, %v; want 3 (un-uploaded events stay)", n, err)
+	}
+	if err := l.Ack(10); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.PruneBefore(cutoff); err != nil || n != 2 {
+		t.Fatalf("PruneBefore all acked = %d, %v; want 2 (newer events stay)", n, err)
+	}
+	recent, err := l.Recent(100)
+	if err != nil || len(recent) != 5 || recent[0].Seq != 10 || recent[4].Seq != 6 {
+		t.Fatalf("Recent after prune = %d events (%v), want seqs 10..6", len(recent), err)
+	}
+}
+
+func TestAppendRefusesInvalid(t *testing.T) {
+	l := openLog(t, testConfig(t.TempDir()))
+	long := string(make([]byte, MaxFieldLen+1))
+	tests := []struct {
+		name string
+		ev   Event
+		want error
+	}{
+		{"no type", Event{Lock: "l"}, ErrInvalid},
+		{"decision without reason", Event{Type: TypeDecision}, ErrInvalid},
+		{"allowed but denied reason", Event{Type: TypeDecision, Allowed: true, Reason: policy.ReasonExpired}, ErrInvalid},
+		{"door without lock", Event{Type: TypeDoor}, ErrInvalid},
+		{"gap without range", Event{Type: TypeGap}, ErrInvalid},
+		{"field too long", Event{Type: TypeAdmin, Actor: long}, ErrTooLarge},
+		{"personal too long", Event{Type: TypeAdmin, Personal: Personal{Email: long}}, ErrTooLarge},
+		{"largest fields fit", Event{Type: TypeAdmin, Action: long[:1000], Actor: long[:1000], Lock: long[:1000],
+			RequestID: long[:1000], Domain: long[:1000], Member: long[:1000], Access: long[:1000],
+			DoorKind: long[:1000], GapReason: long[:1000], Personal: Personal{long[:1000], long[:1000], long[:1000]},
+			Grant: policy.GrantKey{Reference: long[:1000]}, Epoch: long[:1000]}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := tc.ev
+			_, err := l.Append(t.Context(), &ev)
+			if tc.want == nil {
+				// 14 fields of 1000 bytes do not exceed MaxRecordSize; a bigger
+				// one cannot be built from MaxFieldLen fields, so check fit.
+				if err != nil {
+					t.Fatalf("Append = %v, want success", err)
+				}
+				return
+			}
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("Append error = %v, want %v", err, tc.want)
+			}
+		})
+	}
+	if st := l.Stats(); st.LastSeq != 1 {
+		t.Errorf("LastSeq = %d after refused appends, want 1", st.LastSeq)
+	}
+}
+
+func TestAppendAfterCloseAndCancelled(t *testing.T) {
+	l := openLog(t, testConfig(t.TempDir()))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := l.Append(ctx, decisionEvent(1)); !errors.Is(err, context.Canceled) {
+		t.Errorf("Append with cancelled ctx = %v", err)
+	}
+	l.Close()
+	if _, err := l.Append(t.Context(), decisionEvent(1)); !errors.Is(err, ErrClosed) {
+		t.Errorf("Append after Close = %v, want ErrClosed", err)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("second Close = %v", err)
+	}
+}
+
+func TestDoorDedupe(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	l := openLog(t, cfg)
+	door := func(boot uint32, seq uint64) *Event {
+		return &Event{Type: TypeDoor, Lock: "garage", Boot: boot, LockSeq: seq, DoorKind: "opened"}
+	}
+	s1, dup, err := l.AppendDoor(t.Context(), door(1, 1))
+	if err != nil || dup || s1 != 1 {
+		t.Fatalf("first AppendDoor = %d %v %v", s1, dup, err)
+	}
+	s2, dup, err := l.AppendDoor(t.Context(), door(1, 1))
+	if err != nil || !dup || s2 != s1 {
+		t.Fatalf("resent AppendDoor = %d %v %v, want %d duplicate", s2, dup, err, s1)
+	}
+	if seq, err := l.Append(t.Context(), door(1, 1)); err != nil || seq != s1 {
+		t.Errorf("Append of a resent door event = %d %v, want %d", seq, err, s1)
+	}
+	for _, ev := range []*Event{door(2, 1), door(1, 2),
+		{Type: TypeDoor, Lock: "front", Boot: 1, LockSeq: 1}} {
+		if _, dup, err := l.AppendDoor(t.Context(), ev); err != nil || dup {
+			t.Errorf("AppendDoor(%s,%d,%d) = dup %v, err %v; want new", ev.Lock, ev.Boot, ev.LockSeq, dup, err)
+		}
+	}
+	if _, _, err := l.AppendDoor(t.Context(), decisionEvent(1)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("AppendDoor of a decision = %v, want ErrInvalid", err)
+	}
+
+	// The same event resent concurrently: stored once (the committer may
+	// see several copies in one batch).
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	seqs := map[uint64]int{}
+	news := 0
+	for range 20 {
+		wg.Go(func() {
+			seq, dup, err := l.AppendDoor(context.Background(), door(3, 9))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			seqs[seq]++
+			if !dup {
+				news++
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(seqs) != 1 || news != 1 {
+		t.Errorf("concurrent resends: seqs %v, %d stored; want one seq stored once", seqs, news)
+	}
+	if got := len(peekAll(t, l)); got != 5 {
+		t.Errorf("outbox holds %d events, want 5", got)
+	}
+	l.Close()
+
+	l = openLog(t, cfg)
+	if seq, dup, err := l.AppendDoor(t.Context(), door(1, 1)); err != nil || !dup || seq != s1 {
+		t.Errorf("resent after reopen = %d %v %v, want %d duplicate", seq, dup, err, s1)
+	}
+	if st := l.Stats(); st.Duplicates != 1 {
+		t.Errorf("Stats.Duplicates = %d, want 1", st.Duplicates)
+	}
+}
+
+func TestPeekAckPendingRecent(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	clock := newClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
+	cfg.Now = clock.Now
+	l := openLog(t, cfg)
+	if n, oldest := l.Pending(); n != 0 || !oldest.IsZero() {
+		t.Fatalf("Pending on empty log = %d %v", n, oldest)
+	}
+	first := clock.Now()
+	for i := range 20 {
+		mustAppend(t, l, decisionEvent(i))
+		clock.Add(time.Second)
+	}
+	seqsOf := func(evs []Event) []uint64 {
+		var s []uint64
+		for _, e := range evs {
+			s = append(s, e.Seq)
+		}
+		return s
+	}
+	peek := func(after uint64, max, maxBytes int) []uint64 {
+		t.Helper()
+		evs, err := l.Peek(after, max, maxBytes)
+		if err != nil {
+			t.Fatalf("Peek: %v", err)
+		}
+		return seqsOf(evs)
+	}
+	if got := peek(0, 3, 0); !reflect.DeepEqual(got, []uint64{1, 2, 3}) {
+		t.Errorf("Peek(0,3) = %v", got)
+	}
+	if got := peek(17, 10, 0); !reflect.DeepEqual(got, []uint64{18, 19, 20}) {
+		t.Errorf("Peek(17,10) = %v", got)
+	}
+	if got := peek(0, 10, 1); !reflect.DeepEqual(got, []uint64{1}) {
+		t.Errorf("Peek with a 1-byte budget = %v, want the first event only", got)
+	}
+	if got := peek(0, 100, 250); len(got) < 2 || len(got) > 5 {
+		t.Errorf("Peek with a 250-byte budget = %v, want a few events", got)
+	}
+	if n, oldest := l.Pending(); n != 20 || !oldest.Equal(first) {
+		t.Errorf("Pending = %d %v, want 20 %v", n, oldest, first)
+	}
+	if err := l.Ack(5); err != nil {
+		t.Fatal(err)
+	}
+	if got := peek(0, 2, 0); !reflect.DeepEqual(got, []uint64{6, 7}) {
+		t.Errorf("Peek after Ack(5) = %v", got)
+	}
+	if err := l.Ack(3); err != nil { // going back is ignored
+		t.Fatal(err)
+	}
+	if n, oldest := l.Pending(); n != 15 || !oldest.Equal(first.Add(5*time.Second)) {
+		t.Errorf("Pending after Ack = %d %v", n, oldest)
+	}
+	if ev, err := l.Get(2); err != nil || ev.Seq != 2 {
+		t.Errorf("acked event not in audit copy: %v %v", ev.Seq, err)
+	}
+	recent, err := l.Recent(3)
+	if err != nil || !reflect.DeepEqual(seqsOf(recent), []uint64{20, 19, 18}) {
+		t.Errorf("Recent(3) = %v %v", seqsOf(recent), err)
+	}
+	if err := l.Ack(1000); err != nil { // clamped to the last seq
+		t.Fatal(err)
+	}
+	if st := l.Stats(); st.AckedUpto != 20 || st.Pending != 0 || st.LastSeq != 20 || st.Appended != 20 {
+		t.Errorf("Stats = %+v", st)
+	}
+	l.Close()
+	l = openLog(t, cfg)
+	if n, _ := l.Pending(); n != 0 {
+		t.Errorf("Pending after reopen = %d, want 0 (ack persisted)", n)
+	}
+	mustAppend(t, l, decisionEvent(0))
+	if got := peek(0, 10, 0); !reflect.DeepEqual(got, []uint64{21}) {
+		t.Errorf("Peek after reopen = %v", got)
+	}
+}
+
+func TestOutboxCapWritesGapRecords(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.MaxOutboxEvents = 10
+	l := openLog(t, cfg)
+	for i := range 35 {
+		mustAppend(t, l, decisionEvent(i))
+	}
+	st := l.Stats()
+	if st.Pending > 10 || st.Dropped == 0 || st.Gaps == 0 {
+		t.Fatalf("Stats = %+v, want pending <= 10 and drops", st)
+	}
+	evs := peekAll(t, l)
+	if len(evs) != st.Pending {
+		t.Errorf("Peek returned %d events, Pending says %d", len(evs), st.Pending)
+	}
+	// Every seq 1..last is either still in the outbox or inside the range
+	// of a gap record that is (or was, if itself dropped) in the outbox.
+	covered := map[uint64]bool{}
+	var dropped uint64
+	for _, ev := range evs {
+		covered[ev.Seq] = true
+		if ev.Type == TypeGap {
+			if ev.GapReason != GapOutboxFull {
+				t.Errorf("gap reason %q", ev.GapReason)
+			}
+			for s := ev.GapFrom; s <= ev.GapTo; s++ {
+				covered[s] = true
+			}
+			dropped += ev.GapTo - ev.GapFrom + 1
+		}
+	}
+	if dropped == 0 {
+		t.Fatal("no gap record in the outbox")
+	}
+	lowest := evs[0].Seq
+	for _, ev := range evs {
+		if ev.Type == TypeGap {
+			lowest = min(lowest, ev.GapFrom)
+		}
+	}
+	for s := lowest; s <= st.LastSeq; s++ {
+		if !covered[s] {
+			t.Errorf("seq %d neither in the outbox nor declared dropped", s)
+		}
+	}
+	if _, err := l.Get(1); !errors.Is(err, ErrNotFound) {
+		t.Errorf("dropped event 1 still stored: %v", err)
+	}
+}
+
+func TestConcurrentAppendersGetUniqueGapFreeSeqs(t *testing.T) {
+	for _, d := range []Durability{DurabilityProcess, DurabilityDisk} {
+		t.Run(d.String(), func(t *testing.T) {
+			cfg := testConfig(t.TempDir())
+			cfg.Durability = d
+			l := openLog(t, cfg)
+			const workers, each = 8, 150
+			seqs := make([][]uint64, workers)
+			var wg sync.WaitGroup
+			for w := range workers {
+				wg.Go(func() {
+					for i := range each {
+						ev := decisionEvent(i)
+						ev.Personal = Personal{Name: "W" + itoa(w)}
+						seq, err := l.Append(context.Background(), ev)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						seqs[w] = append(seqs[w], seq)
+					}
+				})
+			}
+			wg.Wait()
+			var all []uint64
+			for _, s := range seqs {
+				if !sort.SliceIsSorted(s, func(i, j int) bool { return s[i] < s[j] }) {
+					t.Errorf("one appender's seqs not increasing: %v", s)
+				}
+				all = append(all, s...)
+			}
+			sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+			for i, s := range all {
+				if s != uint64(i+1) {
+					t.Fatalf("seq #%d = %d: duplicates or gaps", i, s)
+				}
+			}
+			st := l.Stats()
+			if st.Appended != workers*each || st.Batches >= workers*each {
+				t.Errorf("Stats = %+v: want %d appended in fewer batches", st, workers*each)
+			}
+			t.Logf("%s: %d appends in %d batches, %d writes", d, st.Appended, st.Batches, st.Writes)
+		})
+	}
+}
+
+func TestCorruptRecordIsReported(t *testing.T) {
+	l := openLog(t, testConfig(t.TempDir()))
+	mustAppend(t, l, decisionEvent(1))
+	if err := l.db.Update(func(txn *badgerTxn) error {
+		return txn.Set(eventKey(nil, 2), []byte("garbage"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Peek(0, 10, 0); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Peek over a garbage record = %v, want ErrCorrupt", err)
+	}
+	if err := l.db.Update(func(txn *badgerTxn) error {
+		return txn.Set(eventKey(nil, 2), appendRecord(nil, &Event{Seq: 7, Type: TypeAdmin}, sealed{}))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Get(2); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Get of a record stored under another seq = %v, want ErrCorrupt", err)
+	}
+}
+
+func TestConfigAndDurabilityParsing(t *testing.T) {
+	for _, cfg := range []Config{
+		{KeysDir: "k", Epoch: "e"}, {Dir: "d", Epoch: "e"}, {Dir: "d", KeysDir: "k"},
+		{Dir: "d", KeysDir: "k", Epoch: "e", Durability: 7},
+		{Dir: "d", KeysDir: "k", Epoch: "e", MaxOutboxEvents: -1},
+	} {
+		if _, err := Open(cfg); err == nil {
+			t.Errorf("Open(%+v) succeeded", cfg)
+		}
+	}
+	for _, d := range []Durability{DurabilityProcess, DurabilityDisk} {
+		if got, err := ParseDurability(d.String()); err != nil || got != d {
+			t.Errorf("ParseDurability(%q) = %v %v", d, got, err)
+		}
+	}
+	if _, err := ParseDurability("fsync"); err == nil {
+		t.Error("ParseDurability(fsync) succeeded")
+	}
+	for ty := TypeDecision; ty < numTypes; ty++ {
+		if got, err := ParseType(ty.String()); err != nil || got != ty {
+			t.Errorf("ParseType(%q) = %v %v", ty, got, err)
+		}
+	}
+}
