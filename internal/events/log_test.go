@@ -447,3 +447,30 @@ func TestConfigAndDurabilityParsing(t *testing.T) {
 		}
 	}
 }
+
+func TestRunAndBackgroundSync(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.FlushInterval = 5 * time.Millisecond
+	cfg.GCInterval = time.Millisecond
+	l := openLog(t, cfg)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	mustAppend(t, l, decisionEvent(1))
+	deadline := time.Now().Add(10 * time.Second)
+	for l.Stats().Syncs == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if st := l.Stats(); st.Syncs == 0 {
+		t.Errorf("no background sync after an append: %+v", st)
+	}
+	syncs := l.Stats().Syncs
+	time.Sleep(50 * time.Millisecond) // idle: nothing to sync
+	if got := l.Stats().Syncs; got != syncs {
+		t.Errorf("syncs while idle: %d -> %d", syncs, got)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+}
