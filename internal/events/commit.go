@@ -22,8 +22,8 @@ type request struct {
 	done chan struct{} // buffered 1
 }
 
-// Append stores ev and returns its hub sequence number. It sets ev.Seq,
-// ev.Epoch and ev.Ingest. With DurabilityProcess it returns once the event
+// Append stores ev and returns its hub sequence number; when it stores
+// the event it also sets ev.Seq, ev.Epoch and ev.Ingest. With DurabilityProcess it returns once the event
 // is in Badger; with DurabilityDisk once an fsync covers it. A door event
 // already stored (same lock, boot and lock seq) is not stored again: its
 // original seq is returned (use AppendDoor to learn that it was a

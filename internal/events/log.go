@@ -144,8 +144,9 @@ type Stats struct {
 	// Dropped counts events dropped by the outbox cap; Gaps the gap records
 	// written for them.
 	Dropped, Gaps uint64
-	// Batches counts committer rounds, Writes Badger transactions, Syncs the
-	// background syncs (process durability).
+	// Batches counts committer rounds, Writes Badger transactions (with
+	// DurabilityDisk each is one fsync), Syncs the background syncs
+	// (DurabilityProcess).
 	Batches, Writes, Syncs, SyncErrors uint64
 	// DecryptFailures counts personal sections that did not open with an
 	// existing key (read back as scrubbed).
