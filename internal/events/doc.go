@@ -1,0 +1,43 @@
+// Package events is the hub's durable event log: the outbox that the
+// uploader drains and the local audit copy behind the status page and the
+// explainer. It lives in its own Badger directory, apart from the grant
+// store.
+//
+// # Records
+//
+// An Event is a decision, a door event, an admin action or a gap record.
+// The log assigns each a hub sequence number (monotonic, never reused, also
+// after a crash: Open recovers it from the highest stored key and the outbox
+// pointer), stamps the store epoch and the ingest time (hub clock, kept apart
+// from the event's own time) and stores it in a compact versioned binary
+// codec (codec.go). Personal fields (name, email, credential reference) are
+// never stored in plaintext: they are sealed with AES-256-GCM under a key per
+// domain and UTC day, kept in a file outside Badger (<KeysDir>/<domain>/
+// <yyyymmdd>.key). DestroyKeysBefore deletes old key files, after which the
+// events of those days read back with Scrubbed set: Badger has no secure
+// delete, so destroying the key is how personal data expires.
+//
+// # Durability and group commit
+//
+// Appends from any number of goroutines are queued to one committer, which
+// writes everything queued in one Badger transaction (split only at Badger's
+// batch limits). With DurabilityProcess, Append returns once the
+// transaction is in Badger's memory-mapped WAL, which survives a kill of the
+// process, and a syncer calls DB.Sync within FlushInterval. With
+// DurabilityDisk the database runs with SyncWrites, so each transaction
+// commit fsyncs once for the whole batch: concurrent appenders share the
+// fsync.
+//
+// # Outbox
+//
+// The outbox is the range of seqs above the stored pointer m/acked: Peek
+// reads it, Ack moves the pointer. Acked events remain as the audit copy
+// until PruneBefore removes them by age. When the outbox exceeds
+// MaxOutboxEvents, the oldest un-uploaded events are dropped and a gap
+// record (range, reason "outbox_full") is appended, itself to be uploaded,
+// so the receiver sees a declared drop rather than a loss.
+//
+// Door events are deduplicated by (lock, boot epoch, lock sequence): an
+// index key written in the same transaction as the event lets a resent
+// event be recognised (AppendDoor reports it) for DedupeWindow.
+package events

@@ -1,0 +1,336 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Defaults for zero Config fields.
+const (
+	DefaultFlushInterval   = 50 * time.Millisecond
+	DefaultMaxOutboxEvents = 2_000_000
+	DefaultDedupeWindow    = 7 * 24 * time.Hour
+	DefaultMaxBatch        = 512
+	DefaultGCInterval      = 10 * time.Minute
+)
+
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("event log closed")
+
+// ErrNotFound is returned by Get for a sequence number that is not stored.
+var ErrNotFound = errors.New("event not found")
+
+// Config configures a Log. Zero values mean the documented default.
+type Config struct {
+	// Dir is the log's own Badger directory (not the grant store's), e.g.
+	// <data_dir>/events. Required.
+	Dir string
+	// KeysDir holds the per-period keys of personal fields, outside Badger,
+	// e.g. <data_dir>/events-keys. Required.
+	KeysDir string
+	// Epoch is the store epoch written into every event. Required.
+	Epoch string
+	// Durability: DurabilityProcess (default) or DurabilityDisk.
+	Durability Durability
+	// FlushInterval bounds how long a process-durable event waits for its
+	// fsync. Zero means DefaultFlushInterval.
+	FlushInterval time.Duration
+	// MaxOutboxEvents caps the un-uploaded events; past it the oldest are
+	// dropped and a gap record is written. Zero means DefaultMaxOutboxEvents.
+	MaxOutboxEvents int
+	// DedupeWindow is how long a door event's (lock, boot, lock seq) is
+	// remembered. Zero means DefaultDedupeWindow.
+	DedupeWindow time.Duration
+	// MaxBatch caps the appends gathered into one Badger write. Zero means
+	// DefaultMaxBatch.
+	MaxBatch int
+	// GCInterval is how often Run runs the value-log GC. Zero means
+	// DefaultGCInterval.
+	GCInterval time.Duration
+	// Logger receives state changes and Badger warnings; nil discards them.
+	Logger *slog.Logger
+	// Now is the hub clock for ingest times and key periods; nil means
+	// time.Now.
+	Now func() time.Time
+}
+
+func (c *Config) setDefaults() error {
+	switch {
+	case c.Dir == "":
+		return errors.New("events config: dir is required")
+	case c.KeysDir == "":
+		return errors.New("events config: keys_dir is required")
+	case c.Epoch == "" || len(c.Epoch) > 64:
+		return errors.New("events config: epoch must be 1 to 64 bytes")
+	case c.Durability > DurabilityDisk:
+		return fmt.Errorf("events config: unknown durability %d", c.Durability)
+	case c.FlushInterval < 0 || c.MaxOutboxEvents < 0 || c.DedupeWindow < 0 || c.MaxBatch < 0 || c.GCInterval < 0:
+		return errors.New("events config: negative limit")
+	}
+	if c.FlushInterval == 0 {
+		c.FlushInterval = DefaultFlushInterval
+	}
+	if c.MaxOutboxEvents == 0 {
+		c.MaxOutboxEvents = DefaultMaxOutboxEvents
+	}
+	if c.DedupeWindow == 0 {
+		c.DedupeWindow = DefaultDedupeWindow
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = DefaultMaxBatch
+	}
+	if c.GCInterval == 0 {
+		c.GCInterval = DefaultGCInterval
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return nil
+}
+
+// Log is the hub's durable event log: the outbox the uploader drains and
+// the local audit copy. It is safe for concurrent use.
+type Log struct {
+	cfg  Config
+	log  *slog.Logger
+	db   *badger.DB
+	keys *keyring
+
+	mu     sync.RWMutex // guards closed against sends on reqs
+	closed bool
+	reqs   chan *request
+	pool   sync.Pool
+
+	quit          chan struct{}
+	committerDone chan struct{}
+	syncerDone    chan struct{}
+	closeOnce     sync.Once
+	closeErr      error
+
+	// wmu serialises the writes of the outbox pointer (Ack and the cap,
+	// which runs on the committer).
+	wmu sync.Mutex
+
+	next    uint64 // next seq; owned by the committer
+	lastSeq atomic.Uint64
+	acked   atomic.Uint64
+	dirty   atomic.Bool
+
+	c counters
+}
+
+type counters struct {
+	appended, duplicates, dropped, gaps, batches, writes, syncs, syncErrors, decryptFailures atomic.Uint64
+}
+
+// Stats are the log's counters since Open and its outbox position.
+type Stats struct {
+	LastSeq   uint64 // highest seq assigned
+	AckedUpto uint64 // outbox pointer
+	Pending   int    // events in the outbox
+	Appended  uint64 // events stored
+	// Duplicates counts door events recognised as already stored.
+	Duplicates uint64
+	// Dropped counts events dropped by the outbox cap; Gaps the gap records
+	// written for them.
+	Dropped, Gaps uint64
+	// Batches counts committer rounds, Writes Badger transactions (with
+	// DurabilityDisk each is one fsync), Syncs the background syncs
+	// (DurabilityProcess).
+	Batches, Writes, Syncs, SyncErrors uint64
+	// DecryptFailures counts personal sections that did not open with an
+	// existing key (read back as scrubbed).
+	DecryptFailures uint64
+}
+
+// Open opens (or creates) the log, recovers the next sequence number from
+// the highest stored key, and starts the committer and, for process
+// durability, the background syncer. Close releases it.
+func Open(cfg Config) (*Log, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	kr, err := newKeyring(cfg.KeysDir)
+	if err != nil {
+		return nil, err
+	}
+	opts := badger.DefaultOptions(cfg.Dir).
+		WithMemTableSize(8 << 20).WithNumMemtables(2).
+		WithNumLevelZeroTables(2).WithNumLevelZeroTablesStall(4).
+		WithBlockCacheSize(8 << 20).WithIndexCacheSize(4 << 20).
+		WithValueLogFileSize(16 << 20).WithNumCompactors(2).WithBaseTableSize(1 << 20).
+		WithDetectConflicts(false). // the committer is the only writer of e/ and d/
+		WithMetricsEnabled(false).
+		WithSyncWrites(cfg.Durability == DurabilityDisk).
+		WithLogger(badgerLogger{cfg.Logger.With("component", "events_badger")})
+	db, err := badger.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open events db: %w", err)
+	}
+	l := &Log{
+		cfg:           cfg,
+		log:           cfg.Logger.With("component", "events"),
+		db:            db,
+		keys:          kr,
+		reqs:          make(chan *request, cfg.MaxBatch),
+		quit:          make(chan struct{}),
+		committerDone: make(chan struct{}),
+		syncerDone:    make(chan struct{}),
+	}
+	l.pool.New = func() any { return &request{done: make(chan struct{}, 1)} }
+	if err := l.recover(); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	go l.commitLoop()
+	if cfg.Durability == DurabilityProcess {
+		go l.syncLoop()
+	} else {
+		close(l.syncerDone)
+	}
+	l.log.Info("event log opened", "dir", cfg.Dir, "durability", cfg.Durability.String(),
+		"last_seq", l.lastSeq.Load(), "acked_upto", l.acked.Load())
+	return l, nil
+}
+
+// recover reads the outbox pointer and finds the next seq: one past the
+// highest of the last stored event and the outbox pointer.
+func (l *Log) recover() error {
+	return l.db.View(func(txn *badger.Txn) error {
+		acked, err := readU64(txn, []byte(keyAcked))
+		if err != nil {
+			return fmt.Errorf("read outbox pointer: %w", err)
+		}
+		last := acked
+		it := txn.NewIterator(badger.IteratorOptions{Reverse: true, Prefix: []byte(prefixEvent)})
+		defer it.Close()
+		it.Seek(eventKey(nil, ^uint64(0)))
+		if it.Valid() {
+			if s, ok := seqOfKey(it.Item().Key()); ok {
+				last = max(last, s)
+			}
+		}
+		l.next = last + 1
+		l.lastSeq.Store(last)
+		l.acked.Store(acked)
+		return nil
+	})
+}
+
+// Run runs the value-log GC until ctx ends. The committer and the syncer
+// run from Open to Close whether or not Run is called, so the durability
+// promise never depends on it.
+func (l *Log) Run(ctx context.Context) error {
+	t := time.NewTicker(l.cfg.GCInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-l.quit:
+			return nil
+		case <-t.C:
+			for l.db.RunValueLogGC(0.5) == nil {
+			}
+		}
+	}
+}
+
+// syncLoop puts process-durable writes on disk within FlushInterval.
+func (l *Log) syncLoop() {
+	defer close(l.syncerDone)
+	t := time.NewTicker(l.cfg.FlushInterval)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-l.quit:
+			return
+		case <-t.C:
+		}
+		if !l.dirty.Swap(false) {
+			continue
+		}
+		if err := l.db.Sync(); err != nil {
+			l.dirty.Store(true)
+			l.c.syncErrors.Add(1)
+			if !failing {
+				l.log.Error("event log sync failing", "err", err)
+				failing = true
+			}
+			continue
+		}
+		l.c.syncs.Add(1)
+		if failing {
+			l.log.Info("event log sync recovered")
+			failing = false
+		}
+	}
+}
+
+// Close stops accepting appends, commits those already queued, syncs and
+// closes the database. It is safe to call more than once.
+func (l *Log) Close() error {
+	l.closeOnce.Do(func() {
+		l.mu.Lock()
+		l.closed = true
+		close(l.reqs)
+		l.mu.Unlock()
+		<-l.committerDone
+		close(l.quit)
+		<-l.syncerDone
+		serr := l.db.Sync()
+		cerr := l.db.Close()
+		if err := errors.Join(serr, cerr); err != nil {
+			l.closeErr = fmt.Errorf("close event log: %w", err)
+		}
+	})
+	return l.closeErr
+}
+
+// Stats returns the log's counters.
+func (l *Log) Stats() Stats {
+	last, acked := l.lastSeq.Load(), l.acked.Load()
+	return Stats{
+		LastSeq:         last,
+		AckedUpto:       acked,
+		Pending:         int(last - min(acked, last)),
+		Appended:        l.c.appended.Load(),
+		Duplicates:      l.c.duplicates.Load(),
+		Dropped:         l.c.dropped.Load(),
+		Gaps:            l.c.gaps.Load(),
+		Batches:         l.c.batches.Load(),
+		Writes:          l.c.writes.Load(),
+		Syncs:           l.c.syncs.Load(),
+		SyncErrors:      l.c.syncErrors.Load(),
+		DecryptFailures: l.c.decryptFailures.Load(),
+	}
+}
+
+// DestroyKeysBefore deletes domain's personal-field keys of every UTC day
+// that ends at or before cutoff, so the personal fields of those days' events
+// read back scrubbed. The current UTC day's key is never destroyed (cutoff
+// is clamped to its start). It returns the number of keys deleted.
+func (l *Log) DestroyKeysBefore(domain string, cutoff time.Time) (int, error) {
+	if today := dayStart(dayOf(l.cfg.Now())); cutoff.After(today) {
+		cutoff = today
+	}
+	n, err := l.keys.destroyBefore(domain, cutoff)
+	if n > 0 {
+		l.log.Info("personal-field keys destroyed", "domain", domain, "count", n,
+			"before", cutoff.UTC().Format(time.DateOnly))
+	}
+	if err != nil {
+		return n, fmt.Errorf("destroy keys: %w", err)
+	}
+	return n, nil
+}
