@@ -404,3 +404,31 @@ func TestNewNonce(t *testing.T) {
 		t.Errorf("NewNonce() = %q, %q", a, b)
 	}
 }
+
+// TestIssuedFloor: after a reboot the nonce table is empty; the issued floor
+// keeps commands issued before the boot from being replayed.
+func TestIssuedFloor(t *testing.T) {
+	c := exampleCommand()
+	if err := SignCommand(testKey(), testLock, &c); err != nil {
+		t.Fatal(err)
+	}
+	first := newVerifyEnv(t, VerifierConfig{})
+	if err := first.v.Verify(first.now, &c); err != nil {
+		t.Fatal(err)
+	}
+	rebooted := newVerifyEnv(t, VerifierConfig{}) // empty nonce table
+	rebooted.v.SetIssuedFloor(time.UnixMilli(testIat + 2000))
+	rebooted.v.SetIssuedFloor(time.UnixMilli(testIat)) // never moves back
+	if err := rebooted.v.Verify(time.UnixMilli(testIat+3000), &c); !errors.Is(err, ErrReplay) {
+		t.Errorf("pre-boot command after reboot = %v, want ErrReplay", err)
+	}
+	fresh := exampleCommand()
+	fresh.Nonce = NewNonce()
+	fresh.IssuedAt, fresh.Expires = testIat+2500, testIat+32500
+	if err := SignCommand(testKey(), testLock, &fresh); err != nil {
+		t.Fatal(err)
+	}
+	if err := rebooted.v.Verify(time.UnixMilli(testIat+3000), &fresh); err != nil {
+		t.Errorf("post-boot command = %v", err)
+	}
+}

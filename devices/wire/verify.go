@@ -58,6 +58,8 @@ type Verifier struct {
 	// floor: any command with exp at or below it is refused as a possible
 	// replay (set when a live nonce had to be evicted).
 	floor     int64
+	// issuedFloor: commands issued before it are refused (SetIssuedFloor).
+	issuedFloor int64
 	pending   [NonceLen / 2]byte // nonce of the outstanding time request
 	pendingAt int64              // lock clock when it was sent; 0: none
 }
@@ -160,6 +162,9 @@ func (v *Verifier) Verify(now time.Time, c *Command) error {
 			return ErrExpired
 		}
 	}
+	if !answer && c.IssuedAt < v.issuedFloor {
+		return ErrReplay
+	}
 	if _, seen := v.nonces[k]; seen || c.Expires <= v.floor {
 		return ErrReplay
 	}
@@ -168,6 +173,18 @@ func (v *Verifier) Verify(now time.Time, c *Command) error {
 	}
 	v.remember(k, c.Expires, nowMS-skew)
 	return nil
+}
+
+// SetIssuedFloor makes the verifier refuse, as possible replays, commands
+// issued before t. A lock's nonce memory is lost when it reboots; it calls
+// this at boot with its clock at boot when that clock is trusted (an RTC),
+// or, after the time answer that set its clock, with the new clock minus its
+// uptime. The time answer itself is exempt (its nonce is fresh). A floor
+// never moves backwards.
+func (v *Verifier) SetIssuedFloor(t time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.issuedFloor = max(v.issuedFloor, t.UnixMilli())
 }
 
 // remember stores the nonce of a command that expires at exp. When the
