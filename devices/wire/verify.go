@@ -57,11 +57,11 @@ type Verifier struct {
 	nonces map[[NonceLen / 2]byte]int64 // nonce -> exp of its command (unix ms)
 	// floor: any command with exp at or below it is refused as a possible
 	// replay (set when a live nonce had to be evicted).
-	floor     int64
+	floor int64
 	// issuedFloor: commands issued before it are refused (SetIssuedFloor).
 	issuedFloor int64
-	pending   [NonceLen / 2]byte // nonce of the outstanding time request
-	pendingAt int64              // lock clock when it was sent; 0: none
+	pending     [NonceLen / 2]byte // nonce of the outstanding time request
+	pendingAt   int64              // lock clock when it was sent; 0: none
 }
 
 // NewVerifier returns a verifier for the lock with the given command key.
