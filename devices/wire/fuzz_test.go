@@ -55,6 +55,21 @@ func FuzzDecodeRequest(f *testing.F) {
 		var r Request
 		err := DecodeRequest(data, &r)
 		checkDecoded(t, data, err, &r, AppendRequest, DecodeRequest)
+		if err != nil {
+			return
+		}
+		// Differential check of string unescaping against encoding/json.
+		var std struct {
+			ID         string `json:"id"`
+			Credential string `json:"credential"`
+			Nonce      string `json:"nonce"`
+		}
+		if jerr := json.Unmarshal(data, &std); jerr != nil {
+			t.Fatalf("encoding/json refuses an accepted request: %v", jerr)
+		}
+		if std.ID != r.ID || std.Credential != r.Credential || std.Nonce != r.Nonce {
+			t.Fatalf("strings differ from encoding/json: %+v vs %+v", r, std)
+		}
 	})
 }
 

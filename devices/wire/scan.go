@@ -9,21 +9,20 @@ import (
 const maxDepth = 8
 
 // members iterates over the members of one JSON object, checking the syntax
-// of every value it passes over. It never allocates unless a key uses escapes.
+// of every value it passes over. It allocates only for a key with escapes.
 //
 //	var m members
 //	m.init(data)
 //	for m.next() { use m.key, m.val }
 //	if m.err != nil { ... }
 type members struct {
-	b      []byte
-	i      int
-	depth  int // depth of this object's values
-	state  uint8
-	key    []byte // member name, unescaped
-	val    []byte // raw JSON value, syntax checked
-	err    *Error
-	keyBuf [32]byte
+	b     []byte
+	i     int
+	depth int // depth of this object's values
+	state uint8
+	key   []byte // member name, unescaped
+	val   []byte // raw JSON value, syntax checked
+	err   *Error
 }
 
 const (
@@ -93,7 +92,7 @@ func (m *members) next() bool {
 	}
 	m.i = end
 	if esc {
-		m.key = appendUnquote(m.keyBuf[:0], m.b[start:end])
+		m.key = appendUnquote(nil, m.b[start:end]) // rare: allocates
 	} else {
 		m.key = m.b[start+1 : end-1]
 	}
