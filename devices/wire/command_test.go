@@ -251,6 +251,15 @@ func TestVerifyClockAndReplay(t *testing.T) {
 	if err := env.v.Verify(env.now, &long); !errors.Is(err, ErrBadLifetime) {
 		t.Errorf("Verify(long lifetime) = %v, want ErrBadLifetime", err)
 	}
+	// A lifetime whose nanoseconds overflow int64 must not wrap around.
+	huge := exampleCommand()
+	huge.IssuedAt, huge.Expires = 0, MaxTimeMS
+	if err := SignCommand(testKey(), testLock, &huge); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.v.Verify(env.now, &huge); !errors.Is(err, ErrBadLifetime) {
+		t.Errorf("Verify(huge lifetime) = %v, want ErrBadLifetime", err)
+	}
 }
 
 // TestVerifyBoundedMemory fills a small nonce table: it never grows past its

@@ -143,7 +143,7 @@ func (v *Verifier) Verify(now time.Time, c *Command) error {
 	if !hmac.Equal(want[:], c.MAC[:]) {
 		return ErrBadMAC
 	}
-	if time.Duration(c.Expires-c.IssuedAt)*time.Millisecond > v.cfg.MaxLifetime {
+	if c.Expires-c.IssuedAt > v.cfg.MaxLifetime.Milliseconds() { // in ms: no overflow
 		return ErrBadLifetime
 	}
 	k, _ := nonceKey(c.Nonce)
