@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // MaxCommandSize is the size limit of a command payload.
@@ -51,6 +52,17 @@ func parseCommandKind(b []byte) CommandKind {
 		}
 	}
 	return CmdUnknown
+}
+
+// DefaultCommandTTL is the validity (exp - iat) the hub gives unlock,
+// lockdown, release and time commands.
+const DefaultCommandTTL = 30 * time.Second
+
+// TimeAnswer returns the unsigned time command answering a time request
+// with the given nonce, at the hub's clock nowMS (unix ms): iat = time =
+// nowMS, exp = nowMS + DefaultCommandTTL. Sign it with SignCommand.
+func TimeAnswer(nonce string, nowMS int64) Command {
+	return Command{Cmd: CmdTime, Nonce: nonce, IssuedAt: nowMS, Expires: nowMS + DefaultCommandTTL.Milliseconds(), Time: nowMS}
 }
 
 // Window is an office-hours interval [From, To) in unix ms. The hub resolves

@@ -255,7 +255,10 @@ func TestTimeCommandFlow(t *testing.T) {
 	if err := env.v.ExpectTime(lockNow, got.Nonce); err != nil {
 		t.Fatal(err)
 	}
-	answer := Command{Cmd: CmdTime, Nonce: got.Nonce, IssuedAt: hubNow, Expires: hubNow + 30000, Time: hubNow}
+	answer := TimeAnswer(got.Nonce, hubNow)
+	if answer.Cmd != CmdTime || answer.Time != hubNow || answer.IssuedAt != hubNow || answer.Expires != hubNow+30000 {
+		t.Fatalf("TimeAnswer = %+v", answer)
+	}
 	if err := SignCommand(testKey(), testLock, &answer); err != nil {
 		t.Fatal(err)
 	}
