@@ -104,7 +104,7 @@ func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 func decodeError(entity string, err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		field := strings.TrimPrefix(te.Field, "Records.")
+		field := fieldPath(te.Field)
 		got, _, _ := strings.Cut(te.Value, " ")
 		want := "?"
 		if te.Type != nil {
@@ -120,3 +120,18 @@ func decodeError(entity string, err error) error {
 }
 
 var errTypeMismatch = errors.New("type mismatch")
+
+// fieldPath drops the envelope and embedded-struct names from encoding/json's
+// field path: "Records.Record.Id" → "Id".
+func fieldPath(p string) string {
+	parts := strings.Split(p, ".")
+	out := parts[:0]
+	for _, s := range parts {
+		switch s {
+		case "Records", "Record", "Booking", "Page":
+			continue
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, ".")
+}

@@ -22,9 +22,10 @@ import (
 // fakeClock is the clock the client runs on in these tests: Sleep records
 // the delay and advances time at once.
 type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept []time.Duration
+	mu       sync.Mutex
+	now      time.Time
+	budget   []time.Duration // waits for the request budget
+	backoffs []time.Duration // retry delays
 }
 
 func newFakeClock() *fakeClock {
@@ -37,13 +38,23 @@ func (f *fakeClock) Now() time.Time {
 	return f.now
 }
 
+// Sleep is the client's clock (request budget waits).
 func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	return f.sleep(ctx, d, &f.budget)
+}
+
+// BackoffSleep is the retry backoff's clock.
+func (f *fakeClock) BackoffSleep(ctx context.Context, d time.Duration) error {
+	return f.sleep(ctx, d, &f.backoffs)
+}
+
+func (f *fakeClock) sleep(ctx context.Context, d time.Duration, rec *[]time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.slept = append(f.slept, d)
+	*rec = append(*rec, d)
 	f.now = f.now.Add(d)
 	return nil
 }
@@ -54,10 +65,11 @@ func (f *fakeClock) Advance(d time.Duration) {
 	f.mu.Unlock()
 }
 
+// Slept returns the retry delays so far.
 func (f *fakeClock) Slept() []time.Duration {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return slices.Clone(f.slept)
+	return slices.Clone(f.backoffs)
 }
 
 // fault is a canned answer the fake gives to the next API request.
@@ -133,6 +145,9 @@ func (f *fakeNexudus) client(t testing.TB, clk *fakeClock, cfg nexudus.Config) *
 		cfg.WritesPerSecond = 1e3
 	}
 	cfg.Now, cfg.Sleep = clk.Now, clk.Sleep
+	if cfg.Backoff.Sleep == nil {
+		cfg.Backoff.Sleep = clk.BackoffSleep
+	}
 	if cfg.Backoff.Jitter == nil {
 		cfg.Backoff.Jitter = func() float64 { return 0.5 } // factor 1: exact delays
 	}
