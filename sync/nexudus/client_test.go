@@ -429,4 +429,3 @@ func mustZone(t testing.TB, name string) *time.Location {
 	}
 	return loc
 }
-

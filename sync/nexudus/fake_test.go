@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockhub/lockhub/internal/backoff"
 	"github.com/lockhub/lockhub/sync/nexudus"
 )
 
@@ -414,3 +415,5 @@ func coworkerRecs(n int) []map[string]any {
 	}
 	return recs
 }
+
+func backoffWithJitter(j func() float64) backoff.Config { return backoff.Config{Jitter: j} }

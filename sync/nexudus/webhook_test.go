@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -218,5 +219,24 @@ func TestSplitCards(t *testing.T) {
 		if got := fmt.Sprint(nexudus.SplitCards(tc.in)); got != tc.want {
 			t.Errorf("SplitCards(%q) = %s, want %s", tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestLogValuesHideSecrets(t *testing.T) {
+	w, err := nexudus.DecodeWebhook(strings.NewReader(documented), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	log.Info("webhook", "webhook", w, "coworker", w.Coworker,
+		"rest_coworker", nexudus.Coworker{AccessCardID: "04A1B2C3", AccessPincode: "40417", Email: "ana@example.org"})
+	for _, secret := range []string{"40417", "04A1B2C3", "ana@example.org"} {
+		if strings.Contains(buf.String(), secret) {
+			t.Fatalf("log line leaks %q: %s", secret, buf.String())
+		}
+	}
+	if !strings.Contains(buf.String(), "5c1e-guid") {
+		t.Fatalf("log line lost the coworker's unique id: %s", buf.String())
 	}
 }
