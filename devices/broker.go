@@ -98,11 +98,11 @@ func NewBroker(cfg BrokerConfig, deps BrokerDeps) (*Broker, error) {
 		return nil, errors.New("new broker: LockSecret is required")
 	}
 	cfg = cfg.withDefaults()
-	log := deps.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	base := deps.Logger
+	if base == nil {
+		base = slog.New(slog.DiscardHandler)
 	}
-	log = log.With("component", "devices")
+	log := base.With("component", "devices")
 	m, err := newMetrics(deps.Registerer)
 	if err != nil {
 		return nil, err
@@ -143,7 +143,7 @@ func NewBroker(cfg BrokerConfig, deps BrokerDeps) (*Broker, error) {
 		Capabilities:             caps,
 		ClientNetWriteBufferSize: clientNetBufferSize,
 		ClientNetReadBufferSize:  clientNetBufferSize,
-		Logger:                   newMochiLogger(log),
+		Logger:                   newMochiLogger(base),
 		SysTopicResendInterval:   sysTopicResendSeconds,
 		InlineClient:             true,
 	})

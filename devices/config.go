@@ -189,3 +189,9 @@ func (c BrokerConfig) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// DefaultBrokerConfig is a plain TCP listener on port 1883 with every
+// default filled in.
+func DefaultBrokerConfig() BrokerConfig {
+	return BrokerConfig{TCP: ListenerConfig{Address: ":1883"}}.withDefaults()
+}

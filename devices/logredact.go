@@ -10,7 +10,8 @@ import (
 // keys below at several levels; those values are replaced. Its Info records
 // are start-up chatter and its empty-message Warn records are one per closed
 // connection (including every refused login, which we log ourselves), so both
-// are lowered to Debug.
+// are lowered to Debug, as is its error for a publish our hook refused (the
+// hook logs the refusal).
 type mochiLogHandler struct {
 	inner slog.Handler
 }
@@ -40,7 +41,7 @@ func (h mochiLogHandler) Enabled(ctx context.Context, l slog.Level) bool {
 
 func (h mochiLogHandler) Handle(ctx context.Context, r slog.Record) error {
 	level := r.Level
-	if level == slog.LevelInfo || (level == slog.LevelWarn && r.Message == "") {
+	if level == slog.LevelInfo || (level == slog.LevelWarn && r.Message == "") || r.Message == "publish packet error" {
 		level = slog.LevelDebug
 	}
 	if !h.inner.Enabled(ctx, level) {

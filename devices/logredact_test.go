@@ -20,7 +20,7 @@ func TestMochiLogHandler(t *testing.T) {
 			name:  "packet redacted",
 			level: slog.LevelDebug,
 			log: func(l *slog.Logger) {
-				l.Error("publish packet error", "packet", map[string]string{"payload": "PIN-1234"}, "client", "A")
+				l.Error("failed publishing packet", "packet", map[string]string{"payload": "PIN-1234"}, "client", "A")
 			},
 			want:    []string{"level=ERROR", "packet=[redacted]", "client=A", "component=mqtt_broker"},
 			notWant: []string{"PIN-1234"},
@@ -43,6 +43,12 @@ func TestMochiLogHandler(t *testing.T) {
 			level: slog.LevelDebug,
 			log:   func(l *slog.Logger) { l.Warn("", "error", errors.New("EOF")) },
 			want:  []string{"level=DEBUG", `msg="connection ended"`, "error=EOF"},
+		},
+		{
+			name:  "refused publish error lowered",
+			level: slog.LevelDebug,
+			log:   func(l *slog.Logger) { l.Error("publish packet error", "error", "not authorized") },
+			want:  []string{"level=DEBUG"},
 		},
 		{
 			name:  "real warn kept",
