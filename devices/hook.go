@@ -1,0 +1,299 @@
+package devices
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"slices"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// hook is the broker's only auth and ACL hook: deny by default. mochi ORs
+// OnConnectAuthenticate and OnACLCheck across hooks, so no other hook that
+// provides them may ever be added (never auth.AllowHook or the ledger).
+type hook struct {
+	mqtt.HookBase
+	b *Broker
+}
+
+func (h *hook) ID() string { return "lockhub-devices" }
+
+func (h *hook) Provides(b byte) bool {
+	return bytes.Contains([]byte{
+		mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck,
+		mqtt.OnSessionEstablish, mqtt.OnDisconnect, mqtt.OnPacketRead,
+		mqtt.OnSubscribe, mqtt.OnPublish, mqtt.OnPublished,
+		mqtt.OnPublishDropped, mqtt.OnWillSent,
+	}, []byte{b})
+}
+
+func (h *hook) Init(any) error { return nil }
+
+func (b *Broker) session(cl *mqtt.Client) *session {
+	v, ok := b.sessions.Load(cl)
+	if !ok {
+		return nil
+	}
+	return v.(*session)
+}
+
+// OnConnect authenticates the client (mochi calls it before
+// OnConnectAuthenticate, and a non-nil error drops the connection without a
+// CONNACK, so we send our own with a precise reason code).
+func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
+	b := h.b
+	now := b.now()
+	if pk.Connect.Keepalive == 0 {
+		// mochi would then never time the connection out.
+		return b.refuse(cl, reasonKeepaliveZero, "")
+	}
+	remote := remoteHost(cl.Net.Remote)
+	if b.byClient.blocked(cl.ID, now) {
+		return b.refuseThrottled(cl, scopeClientID)
+	}
+	if b.byRemote.blocked(remote, now) {
+		return b.refuseThrottled(cl, scopeRemote)
+	}
+	s, reason := b.authenticate(cl, pk)
+	if reason == "" && !b.willAllowed(s, cl.Properties.Will) {
+		reason = reasonBadWill
+	}
+	if reason != "" {
+		b.byClient.fail(cl.ID, now)
+		b.byRemote.fail(remote, now)
+		// The name is logged only once it is known to be a lock or user: an
+		// unknown username may be a password typed in the wrong field.
+		name := ""
+		if s != nil && reason != reasonUnknownLock && reason != reasonUnknownUser {
+			name = s.name
+		}
+		return b.refuse(cl, reason, name)
+	}
+	b.byClient.forget(cl.ID)
+	s.since = now
+	b.sessions.Store(cl, s)
+	return nil
+}
+
+// OnConnectAuthenticate allows exactly the clients OnConnect accepted.
+func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, _ packets.Packet) bool {
+	return h.b.session(cl) != nil
+}
+
+// OnSessionEstablish runs before CONNACK, after authentication and before a
+// takeover disconnects an older connection with the same client id, so the
+// lock does not flap offline on a takeover.
+func (h *hook) OnSessionEstablish(cl *mqtt.Client, _ packets.Packet) {
+	b := h.b
+	s := b.session(cl)
+	if s == nil || !b.presence.attach(s, b.now()) {
+		return
+	}
+	b.metrics.connections.WithLabelValues(s.kind).Inc()
+	b.metrics.connects.WithLabelValues(s.kind).Inc()
+	b.log.Debug("mqtt client connected", "client_id", cl.ID, s.kind, s.name,
+		"remote", cl.Net.Remote, "protocol_version", cl.Properties.ProtocolVersion)
+}
+
+func (h *hook) OnDisconnect(cl *mqtt.Client, err error, _ bool) {
+	b := h.b
+	v, ok := b.sessions.LoadAndDelete(cl)
+	if !ok {
+		return
+	}
+	s := v.(*session)
+	if b.detach(s, b.now()) {
+		b.log.Debug("mqtt client disconnected", "client_id", cl.ID, s.kind, s.name, "error", err)
+	}
+}
+
+func (b *Broker) detach(s *session, now time.Time) bool {
+	if !b.presence.detach(s, now) {
+		return false
+	}
+	b.metrics.connections.WithLabelValues(s.kind).Dec()
+	return true
+}
+
+// OnPacketRead records that the lock was seen.
+func (h *hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if s := h.b.session(cl); s != nil && s.lock != nil {
+		s.lock.lastSeen.Store(h.b.now().UnixNano())
+	}
+	return pk, nil
+}
+
+// OnACLCheck runs on publish (write), on subscribe and on every delivery
+// (read), so it does one map load and a few string compares.
+//
+// Writes are allowed here for every authenticated client and decided in
+// OnPublish instead: mochi disconnects a v3.1.1 client whose QoS>0 publish
+// fails this check, and a lock with auto-reconnect would loop. OnPublish can
+// acknowledge and drop (CodeSuccessIgnore), or answer an MQTT 5 client with
+// a PUBACK "not authorized".
+func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	s := h.b.session(cl)
+	switch {
+	case s == nil:
+		return false
+	case write:
+		return true
+	case s.kind == kindLock:
+		return lockMayRead(s.name, topic)
+	default:
+		return userMayRead(s.user, topic)
+	}
+}
+
+// OnSubscribe logs and counts the filters OnACLCheck is about to refuse
+// (mochi maps a refusal to SUBACK 0x87, or 0x80 for v3.1.1).
+func (h *hook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	b := h.b
+	s := b.session(cl)
+	if s == nil {
+		return pk
+	}
+	for _, sub := range pk.Filters {
+		ok := false
+		if s.kind == kindLock {
+			ok = lockMayRead(s.name, sub.Filter)
+		} else {
+			ok = userMayRead(s.user, sub.Filter)
+		}
+		if !ok {
+			b.metrics.aclRefusals.WithLabelValues(dirSubscribe).Inc()
+			b.log.Warn("mqtt subscription refused", "client_id", cl.ID, s.kind, s.name, "filter", sub.Filter)
+		}
+	}
+	return pk
+}
+
+// OnPublish enforces the write ACL. A refused publish is logged (never its
+// payload), counted and dropped; the client stays connected.
+func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if cl.Net.Inline {
+		return pk, nil // the hub itself
+	}
+	b := h.b
+	s := b.session(cl)
+	reason := "unauthenticated"
+	if s != nil && s.kind == kindLock {
+		reason = lockMayPublish(s.name, pk.TopicName, pk.FixedHeader.Retain, pk.Properties.ResponseTopic)
+	} else if s != nil {
+		reason = userMayPublish(s.user, pk.TopicName, pk.FixedHeader.Retain)
+	}
+	if reason == "" {
+		return pk, nil
+	}
+	b.metrics.aclRefusals.WithLabelValues(dirPublish).Inc()
+	args := []any{"client_id", cl.ID, "topic", pk.TopicName, "retain", pk.FixedHeader.Retain,
+		"qos", pk.FixedHeader.Qos, "reason", reason}
+	if s != nil {
+		args = append(args, s.kind, s.name)
+	}
+	b.log.Warn("mqtt publish refused", args...)
+	if cl.Properties.ProtocolVersion == 5 && pk.FixedHeader.Qos == 1 {
+		// mochi answers PUBACK 0x87 and drops the message. (For QoS 2 it
+		// would answer with a PUBACK, which is wrong, so QoS 2 is ignored.)
+		return pk, packets.ErrNotAuthorized
+	}
+	// Acknowledged as usual (PUBACK/PUBREC), then neither retained nor
+	// delivered.
+	return pk, packets.CodeSuccessIgnore
+}
+
+// OnPublished hands a lock's accepted messages on its own req, evt and state
+// topics to the handlers. It runs after mochi has acknowledged the packet and
+// delivered it to subscribers, on the publishing client's read goroutine.
+func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
+	if cl.Net.Inline || pk.Ignore {
+		return
+	}
+	b := h.b
+	s := b.session(cl)
+	if s == nil || s.kind != kindLock {
+		return
+	}
+	kind, ok := ownTopicKind(pk.TopicName, s.name)
+	if !ok {
+		return
+	}
+	switch kind {
+	case KindReq:
+		b.metrics.lockMessages.WithLabelValues(KindReq).Inc()
+		if b.requests != nil {
+			b.requests.HandleRequest(s.name, pk.Payload, b.replier(s.name, KindRes, pk.Properties))
+		}
+	case KindEvt:
+		b.metrics.lockMessages.WithLabelValues(KindEvt).Inc()
+		if b.events != nil {
+			b.events.HandleEvent(s.name, pk.Payload, b.replier(s.name, KindAck, pk.Properties))
+		}
+	case KindState:
+		b.metrics.lockMessages.WithLabelValues(KindState).Inc()
+		if b.states != nil {
+			b.states.HandleState(s.name, pk.Payload)
+		}
+	}
+}
+
+// replier returns the function publishing a reply of the given kind: to the
+// MQTT 5 response topic (already checked to be the lock's own topic of this
+// kind) with the correlation data, else to the lock's topic of that kind.
+func (b *Broker) replier(lock, kind string, props packets.Properties) func([]byte) {
+	topic := props.ResponseTopic
+	if topic == "" {
+		topic = LockTopic(lock, kind)
+	}
+	corr := slices.Clone(props.CorrelationData)
+	return func(payload []byte) {
+		if err := b.publish(topic, payload, corr); err != nil {
+			b.log.Warn("mqtt reply not published", "lock", lock, "topic", topic, "error", err)
+		}
+	}
+}
+
+func (h *hook) OnPublishDropped(cl *mqtt.Client, pk packets.Packet) {
+	h.b.metrics.dropped.Inc()
+	h.b.log.Debug("mqtt message dropped: client queue full", "client_id", cl.ID, "topic", pk.TopicName)
+}
+
+// OnWillSent passes a lock's own last will (its offline state) to the state
+// handler. A will delayed past the disconnect (MQTT 5 will delay) is sent
+// by the broker after the session is gone and is not passed on.
+func (h *hook) OnWillSent(cl *mqtt.Client, pk packets.Packet) {
+	b := h.b
+	s := b.session(cl)
+	if s == nil || s.kind != kindLock || b.states == nil {
+		return
+	}
+	if kind, ok := ownTopicKind(pk.TopicName, s.name); ok && kind == KindState {
+		b.states.HandleState(s.name, pk.Payload)
+	}
+}
+
+// willAllowed checks the CONNECT's last will like a publish: mochi publishes
+// wills without any ACL check.
+func (b *Broker) willAllowed(s *session, w mqtt.Will) bool {
+	if w.Flag == 0 {
+		return true
+	}
+	if s.kind == kindLock {
+		return lockMayPublish(s.name, w.TopicName, w.Retain, "") == "" &&
+			w.TopicName == LockTopic(s.name, KindState)
+	}
+	return userMayPublish(s.user, w.TopicName, w.Retain) == ""
+}
+
+func remoteHost(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
+}
+
+// errRefused is returned from OnConnect to make mochi close a refused client.
+var errRefused = errors.New("mqtt connect refused")
