@@ -51,7 +51,7 @@ func (r *recorder) all() []string {
 	return append([]string(nil), r.calls...)
 }
 
-func (r *recorder) HandleRequest(lock string, p []byte, reply func([]byte)) {
+func (r *recorder) HandleRequest(lock string, p []byte, _ bool, reply func([]byte)) {
 	r.add("req", lock, p)
 	reply(append([]byte("re:"), p...))
 }

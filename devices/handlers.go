@@ -4,14 +4,15 @@ package devices
 // its own req topic). payload is read-only and stays valid after the call.
 // reply publishes one response (QoS 1) to the lock: to the MQTT 5 response
 // topic with the request's correlation data copied, when the request carried
-// them, else to the lock's res topic. reply may be called from any goroutine,
+// them, else to the lock's res topic. correlated says whether the request
+// carried MQTT 5 correlation data (then the payload may omit its id). reply may be called from any goroutine,
 // also after HandleRequest has returned; call it at most once.
 //
 // HandleRequest runs on the publishing connection's read goroutine: while it
 // runs, that connection's next packets wait (other locks are not affected).
 // See the package documentation for what that means for durability waits.
 type RequestHandler interface {
-	HandleRequest(lock string, payload []byte, reply func(payload []byte))
+	HandleRequest(lock string, payload []byte, correlated bool, reply func(payload []byte))
 }
 
 // EventHandler receives a lock's door events (its own evt topic). ack

@@ -225,7 +225,7 @@ func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
 	case KindReq:
 		b.metrics.lockMessages.WithLabelValues(KindReq).Inc()
 		if b.requests != nil {
-			b.requests.HandleRequest(s.name, pk.Payload, b.replier(s.name, KindRes, pk.Properties))
+			b.requests.HandleRequest(s.name, pk.Payload, len(pk.Properties.CorrelationData) > 0, b.replier(s.name, KindRes, pk.Properties))
 		}
 	case KindEvt:
 		b.metrics.lockMessages.WithLabelValues(KindEvt).Inc()
