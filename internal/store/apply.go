@@ -161,7 +161,7 @@ func (s *Store) commitJournal(kvs []kv, publish func()) error {
 // finishJournal writes a committed batch's operations to their keys and drops
 // the journal.
 func (s *Store) finishJournal(kvs []kv) error {
-	const step = 20000
+	step := s.finishStep
 	for i := 0; i < len(kvs); i += step {
 		if err := writeKVs(s.db, kvs[i:min(i+step, len(kvs))]); err != nil {
 			return fmt.Errorf("write batch: %w", err)

@@ -78,6 +78,7 @@ type Store struct {
 	fault       func(point string) error // fails Apply at a named point
 	directLimit int                      // batches up to this many ops skip the journal; <0: never
 	swapMin     int                      // deltas at least this large are applied to a copy and swapped
+	finishStep  int                      // operations per WriteBatch when finishing a journal
 }
 
 const (
@@ -85,6 +86,7 @@ const (
 	defaultClockInterval = 10 * time.Second
 	defaultDirectLimit   = 2000
 	defaultSwapMin       = 4096
+	defaultFinishStep    = 20000
 )
 
 // badgerOptions is the small-box profile (docs/libs.md §4).
@@ -139,7 +141,7 @@ func Open(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("open store %s (is another lockhub using it?): %w", cfg.Dir, err)
 	}
 	s := &Store{db: db, log: log, cfg: cfg, clock: &clockMark{tolerance: cfg.ClockTolerance},
-		directLimit: defaultDirectLimit, swapMin: defaultSwapMin}
+		directLimit: defaultDirectLimit, swapMin: defaultSwapMin, finishStep: defaultFinishStep}
 	if err := s.open(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", cfg.Dir, err)
