@@ -31,8 +31,10 @@ func (s *Store) Apply(ctx context.Context, b *Batch) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("apply batch: %w", err)
 	}
+	start := time.Now()
 	cur := s.st // only writers change s.st, and they hold applyMu
 	d, kvs, err := cur.resolve(b)
+	resolved := time.Now()
 	if err != nil {
 		return fmt.Errorf("apply batch: %w", err)
 	}
@@ -47,6 +49,7 @@ func (s *Store) Apply(ctx context.Context, b *Batch) error {
 		next = cur.clone()
 		next.apply(d)
 	}
+	prepared := time.Now()
 	publish := func() {
 		s.mu.Lock()
 		if next != nil {
@@ -71,6 +74,8 @@ func (s *Store) Apply(ctx context.Context, b *Batch) error {
 	if err := s.commitJournal(kvs, publish); err != nil {
 		return fmt.Errorf("apply batch of %d operations: %w", len(kvs), err)
 	}
+	s.log.Debug("large batch applied", "operations", len(kvs), "swapped", next != nil,
+		"resolve", resolved.Sub(start), "prepare", prepared.Sub(resolved), "write", time.Since(prepared))
 	return nil
 }
 
@@ -115,6 +120,7 @@ func (s *Store) commitDirect(kvs []kv) error {
 // the batch is committed. An error after that point marks the store broken:
 // the batch is committed (Open replays it) but not finished here.
 func (s *Store) commitJournal(kvs []kv, publish func()) error {
+	start := time.Now()
 	chunks := encodeJournalChunks(kvs)
 	chunkKVs := make([]kv, len(chunks))
 	for i, c := range chunks {
@@ -146,6 +152,7 @@ func (s *Store) commitJournal(kvs []kv, publish func()) error {
 		s.broken = fmt.Errorf("journal commit: %w", err)
 		return s.broken
 	}
+	committed := time.Now()
 	// Committed.
 	publish()
 	if err := s.hook("committed"); err != nil {
@@ -155,6 +162,7 @@ func (s *Store) commitJournal(kvs []kv, publish func()) error {
 		s.broken = err
 		return fmt.Errorf("batch committed, not finished (reopen the store to finish it): %w", err)
 	}
+	s.log.Debug("journal finished", "chunks", len(chunks), "commit", committed.Sub(start), "finish", time.Since(committed))
 	return nil
 }
 

@@ -35,7 +35,8 @@ var (
 
 type encoder struct{ b []byte }
 
-func newEncoder(b []byte) encoder { return encoder{b: append(b[:0], codecVersion)} }
+// newEncoder starts a record at the end of b (encode functions append).
+func newEncoder(b []byte) encoder { return encoder{b: append(b, codecVersion)} }
 
 func (e *encoder) byte(v byte)      { e.b = append(e.b, v) }
 func (e *encoder) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }

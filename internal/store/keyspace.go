@@ -42,7 +42,10 @@ const (
 )
 
 func grantKeyBytes(k policy.GrantKey) []byte {
-	b := make([]byte, 0, len(pfxGrant)+2+len(k.Reference))
+	return appendGrantKey(make([]byte, 0, len(pfxGrant)+2+len(k.Reference)), k)
+}
+
+func appendGrantKey(b []byte, k policy.GrantKey) []byte {
 	b = append(b, pfxGrant...)
 	b = append(b, byte(k.Origin), byte(k.Kind))
 	return append(b, k.Reference...)

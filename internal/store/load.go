@@ -116,7 +116,8 @@ func (st *state) loadRecord(key, v []byte, zones map[string]*time.Location, acce
 			return fmt.Errorf("member id does not match its key")
 		}
 		e := st.entry(id)
-		e.m, e.creds = &m, creds
+		e.setMember(&m)
+		e.creds = creds
 	case pfxDomain:
 		d, zone, err := decodeDomain(v)
 		if err != nil {

@@ -19,6 +19,22 @@ type kv struct {
 func putKV(key string, value []byte) kv { return kv{key: []byte(key), value: value} }
 func delKV(key string) kv               { return kv{key: []byte(key), del: true} }
 
+// arena holds the encoded keys and values of one batch in a few large
+// buffers instead of a million small ones.
+type arena struct{ buf []byte }
+
+const arenaChunk = 1 << 20
+
+// reserve makes room for about n more bytes.
+func (a *arena) reserve(n int) {
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]byte, 0, max(arenaChunk, n))
+	}
+}
+
+// since returns the bytes appended since len(a.buf) was start.
+func (a *arena) since(start int) []byte { return a.buf[start:len(a.buf):len(a.buf)] }
+
 func compareGrantKeys(a, b policy.GrantKey) int {
 	if c := cmp.Compare(a.Origin, b.Origin); c != 0 {
 		return c
@@ -142,7 +158,7 @@ func (cur *state) resolve(b *Batch) (*delta, []kv, error) {
 
 	// Per member: grants removed (their keys) and added.
 	type change struct{ added []policy.Grant }
-	changes := map[string]*change{}
+	changes := make(map[string]*change, len(b.members)+len(b.memberPuts)+len(memberDel))
 	touch := func(id string) *change {
 		c := changes[id]
 		if c == nil {
@@ -169,26 +185,37 @@ func (cur *state) resolve(b *Batch) (*delta, []kv, error) {
 		}
 	}
 	var encErr error
+	var ar arena
+	kvs = make([]kv, 0, len(b.grants)+len(grantDel)+len(b.members)+len(replacedMembers)+
+		len(d.domains)+len(d.locks)+len(d.accesses)+len(d.lockStates)+len(d.cursors)+len(d.lastSync))
 	eachDecision(func(k policy.GrantKey) {
 		g, _ := finalGrant(k)
-		if old, ok := cur.owners[k]; ok {
+		old, hadOld := cur.owners[k]
+		if hadOld {
 			touch(old)
 		}
+		ar.reserve(len(k.Reference) + 64)
+		start := len(ar.buf)
+		ar.buf = appendGrantKey(ar.buf, k)
+		key := ar.since(start)
 		if g == nil {
-			if _, ok := cur.owners[k]; ok {
+			if hadOld {
 				d.owners[k] = ""
 			}
-			kvs = append(kvs, kv{key: grantKeyBytes(k), del: true})
+			kvs = append(kvs, kv{key: key, del: true})
 			return
 		}
 		c := touch(g.Member)
 		c.added = append(c.added, *g)
 		d.owners[k] = g.Member
-		v := encodeGrant(nil, g)
+		ar.reserve(len(g.Member) + len(g.Access) + 64)
+		start = len(ar.buf)
+		ar.buf = encodeGrant(ar.buf, g)
+		v := ar.since(start)
 		if len(v) > maxRecordSize && encErr == nil {
 			encErr = fmt.Errorf("grant %s: %w", k, errTooLarge)
 		}
-		kvs = append(kvs, kv{key: grantKeyBytes(k), value: v})
+		kvs = append(kvs, kv{key: key, value: v})
 	})
 	if encErr != nil {
 		return nil, nil, encErr
@@ -199,7 +226,7 @@ func (cur *state) resolve(b *Batch) (*delta, []kv, error) {
 		m     *policy.Member
 		creds []policy.Credential
 	}
-	finals := map[string]memberFinal{}
+	finals := make(map[string]memberFinal, len(b.members)+len(replacedMembers))
 	for id, p := range b.members {
 		touch(id)
 		if p == nil {
@@ -209,7 +236,10 @@ func (cur *state) resolve(b *Batch) (*delta, []kv, error) {
 		}
 		m := p.m
 		finals[id] = memberFinal{m: &m, creds: p.creds}
-		v := encodeMember(nil, &m, p.creds)
+		ar.reserve(len(m.ID) + len(m.Domain) + len(m.Name) + len(m.Email) + 33*len(p.creds) + 64)
+		start := len(ar.buf)
+		ar.buf = encodeMember(ar.buf, &m, p.creds)
+		v := ar.since(start)
 		if len(v) > maxRecordSize {
 			return nil, nil, fmt.Errorf("member %s: %w", id, errTooLarge)
 		}
@@ -236,7 +266,8 @@ func (cur *state) resolve(b *Batch) (*delta, []kv, error) {
 		old := cur.members[id]
 		ne := &memberEntry{}
 		if old != nil {
-			ne.m, ne.creds = old.m, old.creds
+			ne.setMember(old.m)
+			ne.creds = old.creds
 		}
 		if f, ok := finals[id]; ok {
 			if old != nil && old.m != nil {
@@ -246,7 +277,8 @@ func (cur *state) resolve(b *Batch) (*delta, []kv, error) {
 				}
 				d.dCreds -= len(old.creds)
 			}
-			ne.m, ne.creds = f.m, f.creds
+			ne.setMember(f.m)
+			ne.creds = f.creds
 			if f.m != nil {
 				for _, cr := range f.creds {
 					c := hcFor(credKey{f.m.Domain, cr})

@@ -17,9 +17,20 @@ type credKey struct {
 // memberEntry is everything the view knows about one member id. Entries are
 // immutable once published: a change builds a new entry.
 type memberEntry struct {
-	m      *policy.Member      // nil when only grants name this id
+	m      *policy.Member      // nil when only grants name this id; else &own
 	creds  []policy.Credential // digests only
 	grants []policy.Grant      // sorted by grant key
+	own    policy.Member       // m's storage: one allocation, fewer cache misses per decision
+}
+
+// setMember makes e hold a copy of m (or no member when m is nil).
+func (e *memberEntry) setMember(m *policy.Member) {
+	if m == nil {
+		e.m, e.own = nil, policy.Member{}
+		return
+	}
+	e.own = *m
+	e.m = &e.own
 }
 
 // state is the in-memory view Decide reads. Readers hold Store.mu for

@@ -101,6 +101,7 @@ func badgerOptions(dir string, log *slog.Logger) badger.Options {
 		WithValueLogFileSize(16 << 20).
 		WithNumCompactors(2).
 		WithBaseTableSize(1 << 20).
+		WithValueThreshold(64 << 10). // journal chunks (256 KiB) go to the value log, records stay in the LSM
 		WithSyncWrites(false). // Apply syncs explicitly at its commit points
 		WithLogger(badgerLogger{log.With("component", "badger")}).
 		WithLoggingLevel(badger.WARNING)
