@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/lockhub/lockhub/policy"
 )
 
 // Apply writes the batch atomically and durably, then shows it to readers.
@@ -33,7 +35,7 @@ func (s *Store) Apply(ctx context.Context, b *Batch) error {
 	}
 	start := time.Now()
 	cur := s.st // only writers change s.st, and they hold applyMu
-	d, kvs, err := cur.resolve(b)
+	d, kvs, err := cur.resolve(b, s.storedOwners)
 	resolved := time.Now()
 	if err != nil {
 		return fmt.Errorf("apply batch: %w", err)
@@ -188,4 +190,31 @@ func (s *Store) finishJournal(kvs []kv) error {
 		return err
 	}
 	return dropJournal(s.db, false)
+}
+
+// storedOwners reads the member of each stored grant key.
+func (s *Store) storedOwners(keys []policy.GrantKey) (map[policy.GrantKey]string, error) {
+	out := make(map[policy.GrantKey]string, len(keys))
+	err := s.db.View(func(txn *badger.Txn) error {
+		var kb []byte
+		for _, k := range keys {
+			kb = appendGrantKey(kb[:0], k)
+			item, err := txn.Get(kb)
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := item.Value(func(v []byte) error {
+				g, err := decodeGrant(k, v)
+				out[k] = g.Member
+				return err
+			}); err != nil {
+				return fmt.Errorf("grant %s: %w", k, err)
+			}
+		}
+		return nil
+	})
+	return out, err
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -100,6 +101,18 @@ func BenchmarkStoreDecideParallel(b *testing.B) {
 func BenchmarkColdStart(b *testing.B) {
 	dir := b.TempDir()
 	buildLarge(b, dir, 100_000, 5)
+	// The heap the loaded view keeps (what the hub holds while it runs).
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	s, err := Open(Config{Dir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	view := float64(after.HeapAlloc-before.HeapAlloc) / (1 << 20)
+	s.Close()
 	b.ReportAllocs()
 	for b.Loop() {
 		s, err := Open(Config{Dir: dir})
@@ -115,6 +128,7 @@ func BenchmarkColdStart(b *testing.B) {
 		}
 		b.StartTimer()
 	}
+	b.ReportMetric(view, "view-heap-MiB")
 }
 
 // BenchmarkApply applies 10k-grant batches (changed windows of existing

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/lockhub/lockhub/policy"
 )
 
 // load reads every record into a new state. A record that does not decode
@@ -15,7 +17,7 @@ func load(db *badger.DB, clock *clockMark) (*state, string, error) {
 	st := newState(clock)
 	var epoch string
 	zones := map[string]*time.Location{}
-	accessIDs := map[string]string{} // interned access ids of grants
+	ids := map[string]string{} // interned member and access ids of grants
 	err := db.View(func(txn *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
 		opts.PrefetchSize = 256
@@ -27,7 +29,7 @@ func load(db *badger.DB, clock *clockMark) (*state, string, error) {
 			if bytes.HasPrefix(key, []byte(pfxJournal)) || string(key) == keySchema {
 				continue
 			}
-			err := item.Value(func(v []byte) error { return st.loadRecord(key, v, zones, accessIDs, &epoch) })
+			err := item.Value(func(v []byte) error { return st.loadRecord(key, v, zones, ids, &epoch) })
 			if err != nil {
 				return fmt.Errorf("record %q: %w", safeKey(key), err)
 			}
@@ -36,6 +38,14 @@ func load(db *badger.DB, clock *clockMark) (*state, string, error) {
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("load: %w", err)
+	}
+	// Move every member's grants into one exact-size array: the lists grew
+	// by appending, with up to twice the room they need.
+	all := make([]policy.Grant, 0, st.nGrants)
+	for _, e := range st.members {
+		n := len(all)
+		all = append(all, e.grants...)
+		e.grants = all[n:len(all):len(all)]
 	}
 	// Index credentials now that every member is known.
 	for id, e := range st.members {
@@ -83,7 +93,7 @@ func (st *state) entry(id string) *memberEntry {
 	return e
 }
 
-func (st *state) loadRecord(key, v []byte, zones map[string]*time.Location, accessIDs map[string]string, epoch *string) error {
+func (st *state) loadRecord(key, v []byte, zones map[string]*time.Location, ids map[string]string, epoch *string) error {
 	if len(key) < 2 || key[1] != '/' {
 		return fmt.Errorf("unknown key")
 	}
@@ -98,15 +108,12 @@ func (st *state) loadRecord(key, v []byte, zones map[string]*time.Location, acce
 		if err != nil {
 			return err
 		}
-		if a, ok := accessIDs[g.Access]; ok {
-			g.Access = a
-		} else {
-			accessIDs[g.Access] = g.Access
-		}
+		g.Access = intern(ids, g.Access)
+		g.Member = intern(ids, g.Member)
 		e := st.entry(g.Member)
 		// Keys iterate in grant-key order, so each member's list is sorted.
 		e.grants = append(e.grants, g)
-		st.owners[k] = g.Member
+		st.nGrants++
 	case pfxMember:
 		m, creds, err := decodeMember(v)
 		if err != nil {
@@ -196,4 +203,13 @@ func (st *state) loadRecord(key, v []byte, zones map[string]*time.Location, acce
 		return fmt.Errorf("unknown key prefix")
 	}
 	return nil
+}
+
+// intern returns the one copy of s kept in ids.
+func intern(ids map[string]string, s string) string {
+	if v, ok := ids[s]; ok {
+		return v
+	}
+	ids[s] = s
+	return s
 }

@@ -162,7 +162,7 @@ func (s *Store) Counts() Counts {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c := Counts{Domains: len(s.st.domains), Locks: len(s.st.locks), Accesses: len(s.st.accesses),
-		Credentials: s.st.nCreds, Grants: len(s.st.owners), LockStates: len(s.st.lockStates),
+		Credentials: s.st.nCreds, Grants: s.st.nGrants, LockStates: len(s.st.lockStates),
 		Cursors: len(s.st.cursors)}
 	for _, e := range s.st.members {
 		if e.m != nil {

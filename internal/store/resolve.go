@@ -47,13 +47,15 @@ func compareGrantKeys(a, b policy.GrantKey) int {
 
 // resolve turns a batch into the Badger operations and the in-memory delta
 // that take cur to the state after the batch. It reads cur and b only.
-func (cur *state) resolve(b *Batch) (*delta, []kv, error) {
+//
+// lookup returns the stored owners (member ids) of grant keys whose owner
+// the view cannot tell cheaply; keys not stored are left out.
+func (cur *state) resolve(b *Batch, lookup func([]policy.GrantKey) (map[policy.GrantKey]string, error)) (*delta, []kv, error) {
 	d := &delta{
 		domains:    make(map[string]*policy.Domain, len(b.domains)),
 		locks:      make(map[string]*policy.Lock, len(b.locks)),
 		accesses:   make(map[string]*policy.Access, len(b.accesses)),
 		members:    map[string]*memberEntry{},
-		owners:     make(map[policy.GrantKey]string, len(b.grants)),
 		holders:    map[credKey][]string{},
 		lockStates: b.lockStates,
 		cursors:    b.cursors,
@@ -122,7 +124,7 @@ func (cur *state) resolve(b *Batch) (*delta, []kv, error) {
 
 	// Grant decisions: key to new grant (nil: delete). Start from the batch
 	// and add cascades and ReplaceOrigin deletions.
-	grantDel := map[policy.GrantKey]struct{}{}
+	grantDel := map[policy.GrantKey]string{} // to the stored owner, "" if unknown
 	decided := func(k policy.GrantKey) bool {
 		if _, ok := b.grants[k]; ok {
 			return true
@@ -134,23 +136,23 @@ func (cur *state) resolve(b *Batch) (*delta, []kv, error) {
 		if e := cur.members[id]; e != nil {
 			for i := range e.grants {
 				if k := e.grants[i].GrantKey; !decided(k) {
-					grantDel[k] = struct{}{}
+					grantDel[k] = id
 				}
 			}
 		}
 		if all {
 			for _, k := range b.memberPuts[id] {
 				if g := b.grants[k]; g != nil && g.Member == id {
-					grantDel[k] = struct{}{}
+					grantDel[k] = ""
 				}
 			}
 		}
 	}
 	if replacing {
-		for _, e := range cur.members {
+		for id, e := range cur.members {
 			for i := range e.grants {
 				if k := e.grants[i].GrantKey; replaced(k.Origin) && !decided(k) {
-					grantDel[k] = struct{}{}
+					grantDel[k] = id
 				}
 			}
 		}
@@ -184,13 +186,39 @@ func (cur *state) resolve(b *Batch) (*delta, []kv, error) {
 			}
 		}
 	}
+	// The stored owner of every decided key: known for deletions found in
+	// the view, and for a put whose member already holds the key (the common
+	// re-put of a sync); the rest is looked up on disk.
+	owners := make(map[policy.GrantKey]string, len(b.grants)+len(grantDel))
+	var unknown []policy.GrantKey
+	eachDecision(func(k policy.GrantKey) {
+		if o := grantDel[k]; o != "" {
+			owners[k] = o
+			return
+		}
+		if g := b.grants[k]; g != nil && cur.hasGrant(g.Member, k) {
+			owners[k] = g.Member
+			return
+		}
+		unknown = append(unknown, k)
+	})
+	if len(unknown) > 0 {
+		found, err := lookup(unknown)
+		if err != nil {
+			return nil, nil, fmt.Errorf("look up stored grants: %w", err)
+		}
+		for k, o := range found {
+			owners[k] = o
+		}
+	}
+
 	var encErr error
 	var ar arena
 	kvs = make([]kv, 0, len(b.grants)+len(grantDel)+len(b.members)+len(replacedMembers)+
 		len(d.domains)+len(d.locks)+len(d.accesses)+len(d.lockStates)+len(d.cursors)+len(d.lastSync))
 	eachDecision(func(k policy.GrantKey) {
 		g, _ := finalGrant(k)
-		old, hadOld := cur.owners[k]
+		old, hadOld := owners[k]
 		if hadOld {
 			touch(old)
 		}
@@ -200,14 +228,16 @@ func (cur *state) resolve(b *Batch) (*delta, []kv, error) {
 		key := ar.since(start)
 		if g == nil {
 			if hadOld {
-				d.owners[k] = ""
+				d.dGrants--
 			}
 			kvs = append(kvs, kv{key: key, del: true})
 			return
 		}
 		c := touch(g.Member)
 		c.added = append(c.added, *g)
-		d.owners[k] = g.Member
+		if !hadOld {
+			d.dGrants++
+		}
 		ar.reserve(len(g.Member) + len(g.Access) + 64)
 		start = len(ar.buf)
 		ar.buf = encodeGrant(ar.buf, g)
@@ -290,11 +320,17 @@ func (cur *state) resolve(b *Batch) (*delta, []kv, error) {
 		if old != nil {
 			for i := range old.grants {
 				if _, dec := finalGrant(old.grants[i].GrantKey); !dec {
+					if ne.grants == nil {
+						ne.grants = make([]policy.Grant, 0, len(old.grants)+len(c.added))
+					}
 					ne.grants = append(ne.grants, old.grants[i])
 				}
 			}
 		}
 		if len(c.added) > 0 {
+			if ne.grants == nil {
+				ne.grants = make([]policy.Grant, 0, len(c.added))
+			}
 			ne.grants = append(ne.grants, c.added...)
 			slices.SortFunc(ne.grants, func(a, b policy.Grant) int { return compareGrantKeys(a.GrantKey, b.GrantKey) })
 		}
@@ -370,4 +406,16 @@ func (cur *state) resolve(b *Batch) (*delta, []kv, error) {
 		}
 	}
 	return d, kvs, nil
+}
+
+// hasGrant reports whether the member holds the grant key in the view.
+func (cur *state) hasGrant(member string, k policy.GrantKey) bool {
+	e := cur.members[member]
+	if e == nil {
+		return false
+	}
+	_, found := slices.BinarySearchFunc(e.grants, k, func(g policy.Grant, k policy.GrantKey) int {
+		return compareGrantKeys(g.GrantKey, k)
+	})
+	return found
 }

@@ -73,8 +73,8 @@ func TestMigrateFromV0(t *testing.T) {
 	card := digest(t, policy.CredCard, "0A0B")
 	// Version 0: records in today's encoding, no schema key, no epoch.
 	rawWrite(t, dir, map[string][]byte{
-		pfxDomain + "hq": encodeDomain(nil, &policy.Domain{ID: "hq", Zone: mustZone(t, "Europe/Berlin"), Origin: policy.OriginConfig}),
-		pfxLock + "door": encodeLock(nil, &policy.Lock{ID: "door", Domain: "hq", Origin: policy.OriginConfig}),
+		pfxDomain + "hq":  encodeDomain(nil, &policy.Domain{ID: "hq", Zone: mustZone(t, "Europe/Berlin"), Origin: policy.OriginConfig}),
+		pfxLock + "door":  encodeLock(nil, &policy.Lock{ID: "door", Domain: "hq", Origin: policy.OriginConfig}),
 		pfxAccess + "acc": encodeAccess(nil, &policy.Access{ID: "acc", Domain: "hq", Locks: []string{"door"}, Origin: policy.OriginConfig}),
 		pfxMember + "m1": encodeMember(nil, &policy.Member{ID: "m1", Domain: "hq", Status: policy.StatusActive, Origin: policy.OriginConfig},
 			[]policy.Credential{card}),

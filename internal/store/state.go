@@ -41,13 +41,13 @@ type state struct {
 	locks      map[string]*policy.Lock
 	accesses   map[string]*policy.Access
 	members    map[string]*memberEntry
-	owners     map[policy.GrantKey]string // grant key to member id
-	holders    map[credKey][]string       // sorted member ids
+	holders    map[credKey][]string // sorted member ids
 	lockStates map[string]policy.LockState
 	cursors    map[string]string
 	lastSync   map[string]time.Time
 	clock      *clockMark // shared by every state of one store
 	nCreds     int
+	nGrants    int
 }
 
 func newState(c *clockMark) *state {
@@ -56,7 +56,6 @@ func newState(c *clockMark) *state {
 		locks:      map[string]*policy.Lock{},
 		accesses:   map[string]*policy.Access{},
 		members:    map[string]*memberEntry{},
-		owners:     map[policy.GrantKey]string{},
 		holders:    map[credKey][]string{},
 		lockStates: map[string]policy.LockState{},
 		cursors:    map[string]string{},
@@ -72,13 +71,13 @@ func (s *state) clone() *state {
 		locks:      maps.Clone(s.locks),
 		accesses:   maps.Clone(s.accesses),
 		members:    maps.Clone(s.members),
-		owners:     maps.Clone(s.owners),
 		holders:    maps.Clone(s.holders),
 		lockStates: maps.Clone(s.lockStates),
 		cursors:    maps.Clone(s.cursors),
 		lastSync:   maps.Clone(s.lastSync),
 		clock:      s.clock,
 		nCreds:     s.nCreds,
+		nGrants:    s.nGrants,
 	}
 }
 
@@ -117,17 +116,17 @@ type delta struct {
 	locks      map[string]*policy.Lock
 	accesses   map[string]*policy.Access
 	members    map[string]*memberEntry
-	owners     map[policy.GrantKey]string
 	holders    map[credKey][]string
 	lockStates map[string]*policy.LockState
 	cursors    map[string]*string
 	lastSync   map[string]*time.Time
 	dCreds     int
+	dGrants    int
 }
 
 // size estimates the work of applying the delta in place.
 func (d *delta) size() int {
-	return len(d.domains) + len(d.locks) + len(d.accesses) + len(d.members) + len(d.owners) +
+	return len(d.domains) + len(d.locks) + len(d.accesses) + len(d.members) +
 		len(d.holders) + len(d.lockStates) + len(d.cursors) + len(d.lastSync)
 }
 
@@ -157,13 +156,6 @@ func (s *state) apply(d *delta) {
 	applyPtrs(s.locks, d.locks)
 	applyPtrs(s.accesses, d.accesses)
 	applyPtrs(s.members, d.members)
-	for k, m := range d.owners {
-		if m == "" {
-			delete(s.owners, k)
-		} else {
-			s.owners[k] = m
-		}
-	}
 	for k, h := range d.holders {
 		if len(h) == 0 {
 			delete(s.holders, k)
@@ -175,6 +167,7 @@ func (s *state) apply(d *delta) {
 	applyVals(s.cursors, d.cursors)
 	applyVals(s.lastSync, d.lastSync)
 	s.nCreds += d.dCreds
+	s.nGrants += d.dGrants
 }
 
 // clockMark is the newest decision time, kept as Unix nanoseconds (0: none).

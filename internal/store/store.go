@@ -102,7 +102,7 @@ func badgerOptions(dir string, log *slog.Logger) badger.Options {
 		WithNumCompactors(2).
 		WithBaseTableSize(1 << 20).
 		WithValueThreshold(64 << 10). // journal chunks (256 KiB) go to the value log, records stay in the LSM
-		WithSyncWrites(false). // Apply syncs explicitly at its commit points
+		WithSyncWrites(false).        // Apply syncs explicitly at its commit points
 		WithLogger(badgerLogger{log.With("component", "badger")}).
 		WithLoggingLevel(badger.WARNING)
 }
@@ -166,7 +166,7 @@ func (s *Store) open() error {
 	}
 	s.st, s.epoch = st, epoch
 	s.log.Info("store opened", "schema", schemaVersion, "migrated_from", from,
-		"members", len(st.members), "grants", len(st.owners), "epoch", epoch)
+		"members", len(st.members), "grants", st.nGrants, "epoch", epoch)
 	return nil
 }
 
