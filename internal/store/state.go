@@ -110,7 +110,7 @@ func (s *state) Grants(member string) []policy.Grant {
 }
 
 // delta is a batch resolved against a state: the new values of every map
-// entry it changes. A nil pointer (or empty owner, nil holder list) deletes.
+// entry it changes. A nil pointer (or a nil holder list) deletes.
 type delta struct {
 	domains    map[string]*policy.Domain
 	locks      map[string]*policy.Lock

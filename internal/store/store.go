@@ -102,7 +102,11 @@ func badgerOptions(dir string, log *slog.Logger) badger.Options {
 		WithNumCompactors(2).
 		WithBaseTableSize(1 << 20).
 		WithValueThreshold(64 << 10). // journal chunks (256 KiB) go to the value log, records stay in the LSM
-		WithSyncWrites(false).        // Apply syncs explicitly at its commit points
+		// Every commit is fsynced. Apply also calls Sync at its commit points,
+		// but Sync covers only the active memtable WAL and value log file:
+		// writes in a memtable or value log file rotated away before that
+		// would not be durable without SyncWrites.
+		WithSyncWrites(true).
 		WithLogger(badgerLogger{log.With("component", "badger")}).
 		WithLoggingLevel(badger.WARNING)
 }
