@@ -45,13 +45,32 @@ func compareGrantKeys(a, b policy.GrantKey) int {
 	return cmp.Compare(a.Reference, b.Reference)
 }
 
-// resolve turns a batch into the Badger operations and the in-memory delta
+// ownerLookup returns the stored owners (member ids) of grant keys; keys not
+// stored are left out.
+type ownerLookup func([]policy.GrantKey) (map[policy.GrantKey]string, error)
+
+// resolver turns a batch into the Badger operations and the in-memory delta
 // that take cur to the state after the batch. It reads cur and b only.
-//
-// lookup returns the stored owners (member ids) of grant keys whose owner
-// the view cannot tell cheaply; keys not stored are left out.
-func (cur *state) resolve(b *Batch, lookup func([]policy.GrantKey) (map[policy.GrantKey]string, error)) (*delta, []kv, error) {
-	d := &delta{
+type resolver struct {
+	cur    *state
+	b      *Batch
+	lookup ownerLookup
+
+	d   *delta
+	kvs []kv
+	ar  arena
+
+	memberDel       map[string]bool // deleted members; true: drop grants put in this batch too
+	replacedMembers []string
+	grantDel        map[policy.GrantKey]string // extra grant deletions, to the stored owner ("" unknown)
+	added           map[string][]policy.Grant  // per touched member: grants put for it
+	finals          map[string]*policy.Member  // members put (non-nil) or deleted (nil)
+}
+
+func (cur *state) resolve(b *Batch, lookup ownerLookup) (*delta, []kv, error) {
+	r := &resolver{cur: cur, b: b, lookup: lookup,
+		memberDel: map[string]bool{}, grantDel: map[policy.GrantKey]string{}}
+	r.d = &delta{
 		domains:    make(map[string]*policy.Domain, len(b.domains)),
 		locks:      make(map[string]*policy.Lock, len(b.locks)),
 		accesses:   make(map[string]*policy.Access, len(b.accesses)),
@@ -61,14 +80,29 @@ func (cur *state) resolve(b *Batch, lookup func([]policy.GrantKey) (map[policy.G
 		cursors:    b.cursors,
 		lastSync:   b.lastSync,
 	}
-	var kvs []kv
-
-	// Domains, locks, accesses: the batch's puts and deletes, then whatever
-	// ReplaceOrigin removes.
-	replacing := len(b.replace) > 0
-	if replacing {
-		d.lockStates = maps.Clone(b.lockStates) // ReplaceOrigin adds deletions
+	r.records()
+	r.deletions()
+	r.kvs = make([]kv, 0, len(b.grants)+len(r.grantDel)+len(b.members)+len(r.replacedMembers)+
+		len(r.d.domains)+len(r.d.locks)+len(r.d.accesses)+len(r.d.lockStates)+len(r.d.cursors)+len(r.d.lastSync))
+	if err := r.grants(); err != nil {
+		return nil, nil, err
 	}
+	if err := r.members(); err != nil {
+		return nil, nil, err
+	}
+	r.entries()
+	if err := r.otherKVs(); err != nil {
+		return nil, nil, err
+	}
+	return r.d, r.kvs, nil
+}
+
+func (r *resolver) replaced(o policy.Origin) bool { _, ok := r.b.replace[o]; return ok }
+
+// records takes the batch's domains, locks and accesses, and adds what
+// ReplaceOrigin removes.
+func (r *resolver) records() {
+	b, d := r.b, r.d
 	for id, v := range b.domains {
 		d.domains[id] = v
 	}
@@ -81,210 +115,218 @@ func (cur *state) resolve(b *Batch, lookup func([]policy.GrantKey) (map[policy.G
 		}
 		d.accesses[id] = v
 	}
-	replaced := func(o policy.Origin) bool { _, ok := b.replace[o]; return ok }
-	if replacing {
-		for id, v := range cur.domains {
-			if _, ok := b.domains[id]; !ok && replaced(v.Origin) {
-				d.domains[id] = nil
-			}
+	if len(b.replace) == 0 {
+		return
+	}
+	d.lockStates = maps.Clone(b.lockStates) // not the batch's map: deletions are added
+	for id, v := range r.cur.domains {
+		if _, ok := b.domains[id]; !ok && r.replaced(v.Origin) {
+			d.domains[id] = nil
 		}
-		for id, v := range cur.locks {
-			if _, ok := b.locks[id]; !ok && replaced(v.Origin) {
-				d.locks[id] = nil
-				if _, ok := b.lockStates[id]; !ok {
-					d.lockStates[id] = nil
-				}
-			}
-		}
-		for id, v := range cur.accesses {
-			if _, ok := b.accesses[id]; !ok && replaced(v.Origin) {
-				d.accesses[id] = nil
+	}
+	for id, v := range r.cur.locks {
+		if _, ok := b.locks[id]; !ok && r.replaced(v.Origin) {
+			d.locks[id] = nil
+			if _, ok := b.lockStates[id]; !ok {
+				d.lockStates[id] = nil
 			}
 		}
 	}
+	for id, v := range r.cur.accesses {
+		if _, ok := b.accesses[id]; !ok && r.replaced(v.Origin) {
+			d.accesses[id] = nil
+		}
+	}
+}
 
-	// Members: the batch's, plus those ReplaceOrigin removes (with all their
-	// grants, even ones this batch puts).
-	memberDel := map[string]bool{} // member id to "drop grants put in this batch too"
-	for id := range b.cascade {
-		memberDel[id] = false
+// decided reports whether the batch or an earlier deletion decides key k.
+func (r *resolver) decided(k policy.GrantKey) bool {
+	if _, ok := r.b.grants[k]; ok {
+		return true
 	}
-	var replacedMembers []string
-	if replacing {
+	_, ok := r.grantDel[k]
+	return ok
+}
+
+// deletions finds the members to delete (DeleteMember, ReplaceOrigin) and
+// the grants that go with them or with ReplaceOrigin.
+func (r *resolver) deletions() {
+	b, cur := r.b, r.cur
+	for id := range b.cascade {
+		r.memberDel[id] = false
+	}
+	if len(b.replace) > 0 {
 		for id, e := range cur.members {
 			if e.m == nil {
 				continue
 			}
-			if _, ok := b.members[id]; !ok && replaced(e.m.Origin) {
-				replacedMembers = append(replacedMembers, id)
-				memberDel[id] = true
+			if _, ok := b.members[id]; !ok && r.replaced(e.m.Origin) {
+				r.replacedMembers = append(r.replacedMembers, id)
+				r.memberDel[id] = true
 			}
 		}
 	}
-
-	// Grant decisions: key to new grant (nil: delete). Start from the batch
-	// and add cascades and ReplaceOrigin deletions.
-	grantDel := map[policy.GrantKey]string{} // to the stored owner, "" if unknown
-	decided := func(k policy.GrantKey) bool {
-		if _, ok := b.grants[k]; ok {
-			return true
-		}
-		_, ok := grantDel[k]
-		return ok
-	}
-	for id, all := range memberDel {
+	for id, all := range r.memberDel {
 		if e := cur.members[id]; e != nil {
 			for i := range e.grants {
-				if k := e.grants[i].GrantKey; !decided(k) {
-					grantDel[k] = id
+				if k := e.grants[i].GrantKey; !r.decided(k) {
+					r.grantDel[k] = id
 				}
 			}
 		}
 		if all {
 			for _, k := range b.memberPuts[id] {
 				if g := b.grants[k]; g != nil && g.Member == id {
-					grantDel[k] = ""
+					r.grantDel[k] = ""
 				}
 			}
 		}
 	}
-	if replacing {
+	if len(b.replace) > 0 {
 		for id, e := range cur.members {
 			for i := range e.grants {
-				if k := e.grants[i].GrantKey; replaced(k.Origin) && !decided(k) {
-					grantDel[k] = id
+				if k := e.grants[i].GrantKey; r.replaced(k.Origin) && !r.decided(k) {
+					r.grantDel[k] = id
 				}
 			}
 		}
 	}
+}
 
-	// Per member: grants removed (their keys) and added.
-	type change struct{ added []policy.Grant }
-	changes := make(map[string]*change, len(b.members)+len(b.memberPuts)+len(memberDel))
-	touch := func(id string) *change {
-		c := changes[id]
-		if c == nil {
-			c = &change{}
-			changes[id] = c
-		}
-		return c
+// finalGrant returns the grant key k has after the batch (nil: deleted) and
+// whether the batch decides k at all.
+func (r *resolver) finalGrant(k policy.GrantKey) (*policy.Grant, bool) {
+	if _, del := r.grantDel[k]; del {
+		return nil, true
 	}
-	finalGrant := func(k policy.GrantKey) (*policy.Grant, bool) {
-		if _, del := grantDel[k]; del {
-			return nil, true
-		}
-		g, ok := b.grants[k]
-		return g, ok
+	g, ok := r.b.grants[k]
+	return g, ok
+}
+
+// eachDecision calls f once for every grant key the batch decides.
+func (r *resolver) eachDecision(f func(k policy.GrantKey)) {
+	for k := range r.b.grants {
+		f(k)
 	}
-	eachDecision := func(f func(k policy.GrantKey)) {
-		for k := range b.grants {
+	for k := range r.grantDel {
+		if _, ok := r.b.grants[k]; !ok {
 			f(k)
 		}
-		for k := range grantDel {
-			if _, ok := b.grants[k]; !ok {
-				f(k)
-			}
-		}
 	}
-	// The stored owner of every decided key: known for deletions found in
-	// the view, and for a put whose member already holds the key (the common
-	// re-put of a sync); the rest is looked up on disk.
-	owners := make(map[policy.GrantKey]string, len(b.grants)+len(grantDel))
+}
+
+// owners returns the stored owner of every decided key: known for deletions
+// found in the view and for a put whose member already holds the key (the
+// common re-put of a sync); the rest is looked up on disk.
+func (r *resolver) owners() (map[policy.GrantKey]string, error) {
+	owners := make(map[policy.GrantKey]string, len(r.b.grants)+len(r.grantDel))
 	var unknown []policy.GrantKey
-	eachDecision(func(k policy.GrantKey) {
-		if o := grantDel[k]; o != "" {
+	r.eachDecision(func(k policy.GrantKey) {
+		if o := r.grantDel[k]; o != "" {
 			owners[k] = o
 			return
 		}
-		if g := b.grants[k]; g != nil && cur.hasGrant(g.Member, k) {
+		if g := r.b.grants[k]; g != nil && r.cur.hasGrant(g.Member, k) {
 			owners[k] = g.Member
 			return
 		}
 		unknown = append(unknown, k)
 	})
 	if len(unknown) > 0 {
-		found, err := lookup(unknown)
+		found, err := r.lookup(unknown)
 		if err != nil {
-			return nil, nil, fmt.Errorf("look up stored grants: %w", err)
+			return nil, fmt.Errorf("look up stored grants: %w", err)
 		}
 		for k, o := range found {
 			owners[k] = o
 		}
 	}
+	return owners, nil
+}
 
+// touch marks a member whose entry must be rebuilt.
+func (r *resolver) touch(id string) {
+	if _, ok := r.added[id]; !ok {
+		r.added[id] = nil
+	}
+}
+
+// grants writes the grant operations and collects per member what changes.
+func (r *resolver) grants() error {
+	owners, err := r.owners()
+	if err != nil {
+		return err
+	}
+	r.added = make(map[string][]policy.Grant, len(r.b.members)+len(r.b.memberPuts)+len(r.memberDel))
 	var encErr error
-	var ar arena
-	kvs = make([]kv, 0, len(b.grants)+len(grantDel)+len(b.members)+len(replacedMembers)+
-		len(d.domains)+len(d.locks)+len(d.accesses)+len(d.lockStates)+len(d.cursors)+len(d.lastSync))
-	eachDecision(func(k policy.GrantKey) {
-		g, _ := finalGrant(k)
+	r.eachDecision(func(k policy.GrantKey) {
+		g, _ := r.finalGrant(k)
 		old, hadOld := owners[k]
 		if hadOld {
-			touch(old)
+			r.touch(old)
 		}
-		ar.reserve(len(k.Reference) + 64)
-		start := len(ar.buf)
-		ar.buf = appendGrantKey(ar.buf, k)
-		key := ar.since(start)
+		r.ar.reserve(len(k.Reference) + 64)
+		start := len(r.ar.buf)
+		r.ar.buf = appendGrantKey(r.ar.buf, k)
+		key := r.ar.since(start)
 		if g == nil {
 			if hadOld {
-				d.dGrants--
+				r.d.dGrants--
 			}
-			kvs = append(kvs, kv{key: key, del: true})
+			r.kvs = append(r.kvs, kv{key: key, del: true})
 			return
 		}
-		c := touch(g.Member)
-		c.added = append(c.added, *g)
+		r.added[g.Member] = append(r.added[g.Member], *g)
 		if !hadOld {
-			d.dGrants++
+			r.d.dGrants++
 		}
-		ar.reserve(len(g.Member) + len(g.Access) + 64)
-		start = len(ar.buf)
-		ar.buf = encodeGrant(ar.buf, g)
-		v := ar.since(start)
+		r.ar.reserve(len(g.Member) + len(g.Access) + 64)
+		start = len(r.ar.buf)
+		r.ar.buf = encodeGrant(r.ar.buf, g)
+		v := r.ar.since(start)
 		if len(v) > maxRecordSize && encErr == nil {
 			encErr = fmt.Errorf("grant %s: %w", k, errTooLarge)
 		}
-		kvs = append(kvs, kv{key: key, value: v})
+		r.kvs = append(r.kvs, kv{key: key, value: v})
 	})
-	if encErr != nil {
-		return nil, nil, encErr
-	}
+	return encErr
+}
 
-	// Member records.
-	type memberFinal struct {
-		m     *policy.Member
-		creds []policy.Credential
-	}
-	finals := make(map[string]memberFinal, len(b.members)+len(replacedMembers))
-	for id, p := range b.members {
-		touch(id)
+// members writes the member operations.
+func (r *resolver) members() error {
+	r.finals = make(map[string]*policy.Member, len(r.b.members)+len(r.replacedMembers))
+	for id, p := range r.b.members {
+		r.touch(id)
 		if p == nil {
-			finals[id] = memberFinal{}
-			kvs = append(kvs, delKV(pfxMember+id))
+			r.finals[id] = nil
+			r.kvs = append(r.kvs, delKV(pfxMember+id))
 			continue
 		}
-		m := p.m
-		finals[id] = memberFinal{m: &m, creds: p.creds}
-		ar.reserve(len(m.ID) + len(m.Domain) + len(m.Name) + len(m.Email) + 33*len(p.creds) + 64)
-		start := len(ar.buf)
-		ar.buf = encodeMember(ar.buf, &m, p.creds)
-		v := ar.since(start)
+		m := &p.m
+		r.finals[id] = m
+		r.ar.reserve(len(m.ID) + len(m.Domain) + len(m.Name) + len(m.Email) + 33*len(p.creds) + 64)
+		start := len(r.ar.buf)
+		r.ar.buf = encodeMember(r.ar.buf, m, p.creds)
+		v := r.ar.since(start)
 		if len(v) > maxRecordSize {
-			return nil, nil, fmt.Errorf("member %s: %w", id, errTooLarge)
+			return fmt.Errorf("member %s: %w", id, errTooLarge)
 		}
-		kvs = append(kvs, putKV(pfxMember+id, v))
+		r.kvs = append(r.kvs, putKV(pfxMember+id, v))
 	}
-	for _, id := range replacedMembers {
-		touch(id)
-		finals[id] = memberFinal{}
-		kvs = append(kvs, delKV(pfxMember+id))
+	for _, id := range r.replacedMembers {
+		r.touch(id)
+		r.finals[id] = nil
+		r.kvs = append(r.kvs, delKV(pfxMember+id))
 	}
+	return nil
+}
 
-	// New member entries and the credential index.
+// entries builds the new entry of every touched member and the credential
+// index changes.
+func (r *resolver) entries() {
 	type holderChange struct{ add, remove []string }
 	hc := map[credKey]*holderChange{}
-	hcFor := func(k credKey) *holderChange {
+	change := func(k credKey) *holderChange {
 		c := hc[k]
 		if c == nil {
 			c = &holderChange{}
@@ -292,59 +334,60 @@ func (cur *state) resolve(b *Batch, lookup func([]policy.GrantKey) (map[policy.G
 		}
 		return c
 	}
-	for id, c := range changes {
-		old := cur.members[id]
+	for id, added := range r.added {
+		old := r.cur.members[id]
 		ne := &memberEntry{}
 		if old != nil {
 			ne.setMember(old.m)
 			ne.creds = old.creds
 		}
-		if f, ok := finals[id]; ok {
+		if m, ok := r.finals[id]; ok {
 			if old != nil && old.m != nil {
 				for _, cr := range old.creds {
-					c := hcFor(credKey{old.m.Domain, cr})
+					c := change(credKey{old.m.Domain, cr})
 					c.remove = append(c.remove, id)
 				}
-				d.dCreds -= len(old.creds)
+				r.d.dCreds -= len(old.creds)
 			}
-			ne.setMember(f.m)
-			ne.creds = f.creds
-			if f.m != nil {
-				for _, cr := range f.creds {
-					c := hcFor(credKey{f.m.Domain, cr})
+			ne.setMember(m)
+			ne.creds = nil
+			if m != nil {
+				ne.creds = r.b.members[id].creds
+				for _, cr := range ne.creds {
+					c := change(credKey{m.Domain, cr})
 					c.add = append(c.add, id)
 				}
-				d.dCreds += len(f.creds)
+				r.d.dCreds += len(ne.creds)
 			}
 		}
 		if old != nil {
 			for i := range old.grants {
-				if _, dec := finalGrant(old.grants[i].GrantKey); !dec {
+				if _, dec := r.finalGrant(old.grants[i].GrantKey); !dec {
 					if ne.grants == nil {
-						ne.grants = make([]policy.Grant, 0, len(old.grants)+len(c.added))
+						ne.grants = make([]policy.Grant, 0, len(old.grants)+len(added))
 					}
 					ne.grants = append(ne.grants, old.grants[i])
 				}
 			}
 		}
-		if len(c.added) > 0 {
+		if len(added) > 0 {
 			if ne.grants == nil {
-				ne.grants = make([]policy.Grant, 0, len(c.added))
+				ne.grants = make([]policy.Grant, 0, len(added))
 			}
-			ne.grants = append(ne.grants, c.added...)
+			ne.grants = append(ne.grants, added...)
 			slices.SortFunc(ne.grants, func(a, b policy.Grant) int { return compareGrantKeys(a.GrantKey, b.GrantKey) })
 		}
 		if ne.m == nil && len(ne.grants) == 0 {
 			if old != nil {
-				d.members[id] = nil
+				r.d.members[id] = nil
 			}
 			continue
 		}
-		d.members[id] = ne
+		r.d.members[id] = ne
 	}
 	for k, c := range hc {
 		var h []string
-		for _, id := range cur.holders[k] {
+		for _, id := range r.cur.holders[k] {
 			if !slices.Contains(c.remove, id) {
 				h = append(h, id)
 			}
@@ -355,57 +398,60 @@ func (cur *state) resolve(b *Batch, lookup func([]policy.GrantKey) (map[policy.G
 			}
 		}
 		slices.Sort(h)
-		d.holders[k] = h
+		r.d.holders[k] = h
 	}
+}
 
-	// Records of the other kinds.
+// otherKVs writes the operations of the remaining record kinds.
+func (r *resolver) otherKVs() error {
+	d := r.d
 	for id, v := range d.domains {
 		if v == nil {
-			kvs = append(kvs, delKV(pfxDomain+id))
+			r.kvs = append(r.kvs, delKV(pfxDomain+id))
 		} else {
-			kvs = append(kvs, putKV(pfxDomain+id, encodeDomain(nil, v)))
+			r.kvs = append(r.kvs, putKV(pfxDomain+id, encodeDomain(nil, v)))
 		}
 	}
 	for id, v := range d.locks {
 		if v == nil {
-			kvs = append(kvs, delKV(pfxLock+id))
+			r.kvs = append(r.kvs, delKV(pfxLock+id))
 		} else {
-			kvs = append(kvs, putKV(pfxLock+id, encodeLock(nil, v)))
+			r.kvs = append(r.kvs, putKV(pfxLock+id, encodeLock(nil, v)))
 		}
 	}
 	for id, v := range d.accesses {
 		if v == nil {
-			kvs = append(kvs, delKV(pfxAccess+id))
+			r.kvs = append(r.kvs, delKV(pfxAccess+id))
 			continue
 		}
 		enc := encodeAccess(nil, v)
 		if len(enc) > maxRecordSize {
-			return nil, nil, fmt.Errorf("access %s: %w", id, errTooLarge)
+			return fmt.Errorf("access %s: %w", id, errTooLarge)
 		}
-		kvs = append(kvs, putKV(pfxAccess+id, enc))
+		r.kvs = append(r.kvs, putKV(pfxAccess+id, enc))
 	}
 	for id, v := range d.lockStates {
 		if v == nil {
-			kvs = append(kvs, delKV(pfxLockState+id))
+			r.kvs = append(r.kvs, delKV(pfxLockState+id))
 		} else {
-			kvs = append(kvs, putKV(pfxLockState+id, encodeLockState(nil, v)))
+			r.kvs = append(r.kvs, putKV(pfxLockState+id, encodeLockState(nil, v)))
 		}
 	}
 	for name, v := range d.cursors {
 		if v == nil {
-			kvs = append(kvs, delKV(pfxCursor+name))
+			r.kvs = append(r.kvs, delKV(pfxCursor+name))
 		} else {
-			kvs = append(kvs, putKV(pfxCursor+name, encodeString(nil, *v)))
+			r.kvs = append(r.kvs, putKV(pfxCursor+name, encodeString(nil, *v)))
 		}
 	}
 	for dom, v := range d.lastSync {
 		if v == nil {
-			kvs = append(kvs, delKV(pfxLastSync+dom))
+			r.kvs = append(r.kvs, delKV(pfxLastSync+dom))
 		} else {
-			kvs = append(kvs, putKV(pfxLastSync+dom, encodeTime(nil, *v)))
+			r.kvs = append(r.kvs, putKV(pfxLastSync+dom, encodeTime(nil, *v)))
 		}
 	}
-	return d, kvs, nil
+	return nil
 }
 
 // hasGrant reports whether the member holds the grant key in the view.
