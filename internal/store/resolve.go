@@ -111,7 +111,9 @@ func (r *resolver) records() {
 	}
 	for id, v := range b.accesses {
 		if v != nil {
-			v.Index()
+			c := *v // the view's own copy, indexed; the batch is never shared with readers
+			c.Index()
+			v = &c
 		}
 		d.accesses[id] = v
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -71,7 +72,7 @@ type Store struct {
 	applyMu sync.Mutex
 	broken  error // set when a committed batch could not be finished
 	closed  bool
-	epoch   string
+	epoch   atomic.Pointer[string]
 	clock   *clockMark
 
 	// Test hooks (set by internal tests only).
@@ -168,7 +169,8 @@ func (s *Store) open() error {
 	if err != nil {
 		return err
 	}
-	s.st, s.epoch = st, epoch
+	s.st = st
+	s.epoch.Store(&epoch)
 	s.log.Info("store opened", "schema", schemaVersion, "migrated_from", from,
 		"members", len(st.members), "grants", st.nGrants, "epoch", epoch)
 	return nil
@@ -282,11 +284,7 @@ func (s *Store) ResetClockMark(t time.Time) error {
 
 // Epoch returns the store epoch: random, made when the store was created,
 // replaced by RenewEpoch after a restore.
-func (s *Store) Epoch() string {
-	s.applyMu.Lock()
-	defer s.applyMu.Unlock()
-	return s.epoch
-}
+func (s *Store) Epoch() string { return *s.epoch.Load() }
 
 // RenewEpoch gives the store a new random epoch (after a restore, so that the
 // restored hub's sequence numbers never collide with the old box's).
@@ -308,7 +306,7 @@ func (s *Store) RenewEpoch() (string, error) {
 	if err := s.db.Sync(); err != nil {
 		return "", fmt.Errorf("sync epoch: %w", err)
 	}
-	s.epoch = e
+	s.epoch.Store(&e)
 	return e, nil
 }
 
