@@ -1,0 +1,215 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/lockhub/lockhub/policy"
+)
+
+// load reads every record into a new state. A record that does not decode
+// fails the load: dropping it silently could lift a lockdown or a revocation.
+func load(db *badger.DB, clock *clockMark) (*state, string, error) {
+	st := newState(clock)
+	var epoch string
+	zones := map[string]*time.Location{}
+	ids := map[string]string{} // interned member and access ids of grants
+	err := db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.PrefetchSize = 256
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			key := item.Key()
+			if bytes.HasPrefix(key, []byte(pfxJournal)) || string(key) == keySchema {
+				continue
+			}
+			err := item.Value(func(v []byte) error { return st.loadRecord(key, v, zones, ids, &epoch) })
+			if err != nil {
+				return fmt.Errorf("record %q: %w", safeKey(key), err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("load: %w", err)
+	}
+	// Move every member's grants into one exact-size array: the lists grew
+	// by appending, with up to twice the room they need.
+	all := make([]policy.Grant, 0, st.nGrants)
+	for _, e := range st.members {
+		n := len(all)
+		all = append(all, e.grants...)
+		e.grants = all[n:len(all):len(all)]
+	}
+	// Index credentials now that every member is known.
+	for id, e := range st.members {
+		if e.m == nil {
+			continue
+		}
+		for _, c := range e.creds {
+			k := credKey{domain: e.m.Domain, cred: c}
+			h := st.holders[k]
+			if !slices.Contains(h, id) {
+				h = append(h, id)
+				if len(h) > 1 {
+					slices.Sort(h)
+				}
+				st.holders[k] = h
+			}
+		}
+		st.nCreds += len(e.creds)
+	}
+	if epoch == "" {
+		return nil, "", fmt.Errorf("load: store has no epoch")
+	}
+	return st, epoch, nil
+}
+
+// safeKey shows a key in an error: prefix and printable text only.
+func safeKey(k []byte) string {
+	if len(k) > 80 {
+		k = k[:80]
+	}
+	return string(bytes.Map(func(r rune) rune {
+		if r < ' ' || r > '~' {
+			return '?'
+		}
+		return r
+	}, k))
+}
+
+func (st *state) entry(id string) *memberEntry {
+	e := st.members[id]
+	if e == nil {
+		e = &memberEntry{}
+		st.members[id] = e
+	}
+	return e
+}
+
+func (st *state) loadRecord(key, v []byte, zones map[string]*time.Location, ids map[string]string, epoch *string) error {
+	if len(key) < 2 || key[1] != '/' {
+		return fmt.Errorf("unknown key")
+	}
+	id := string(key[2:])
+	switch string(key[:2]) {
+	case pfxGrant:
+		k, err := parseGrantKey(key)
+		if err != nil {
+			return err
+		}
+		g, err := decodeGrant(k, v)
+		if err != nil {
+			return err
+		}
+		g.Access = intern(ids, g.Access)
+		g.Member = intern(ids, g.Member)
+		e := st.entry(g.Member)
+		// Keys iterate in grant-key order, so each member's list is sorted.
+		e.grants = append(e.grants, g)
+		st.nGrants++
+	case pfxMember:
+		m, creds, err := decodeMember(v)
+		if err != nil {
+			return err
+		}
+		if m.ID != id {
+			return fmt.Errorf("member id does not match its key")
+		}
+		e := st.entry(id)
+		e.setMember(&m)
+		e.creds = creds
+	case pfxDomain:
+		d, zone, err := decodeDomain(v)
+		if err != nil {
+			return err
+		}
+		if d.ID != id {
+			return fmt.Errorf("domain id does not match its key")
+		}
+		if zone != "" {
+			loc, ok := zones[zone]
+			if !ok {
+				if loc, err = time.LoadLocation(zone); err != nil {
+					return fmt.Errorf("domain %s zone: %w", id, err)
+				}
+				zones[zone] = loc
+			}
+			d.Zone = loc
+		}
+		st.domains[id] = &d
+	case pfxLock:
+		l, err := decodeLock(v)
+		if err != nil {
+			return err
+		}
+		if l.ID != id {
+			return fmt.Errorf("lock id does not match its key")
+		}
+		st.locks[id] = &l
+	case pfxAccess:
+		a, err := decodeAccess(v)
+		if err != nil {
+			return err
+		}
+		if a.ID != id {
+			return fmt.Errorf("access id does not match its key")
+		}
+		a.Index()
+		st.accesses[id] = &a
+	case pfxLockState:
+		ls, err := decodeLockState(v)
+		if err != nil {
+			return err
+		}
+		st.lockStates[id] = ls
+	case pfxCursor:
+		c, err := decodeString(v)
+		if err != nil {
+			return err
+		}
+		st.cursors[id] = c
+	case pfxLastSync:
+		t, err := decodeTime(v)
+		if err != nil {
+			return err
+		}
+		st.lastSync[id] = t
+	case "x/":
+		switch string(key) {
+		case keyEpoch:
+			e, err := decodeString(v)
+			if err != nil {
+				return err
+			}
+			*epoch = e
+		case keyClock:
+			t, err := decodeTime(v)
+			if err != nil {
+				return err
+			}
+			if !t.IsZero() {
+				st.clock.note(t)
+				st.clock.persisted.Store(t.UnixNano())
+			}
+		}
+	default:
+		return fmt.Errorf("unknown key prefix")
+	}
+	return nil
+}
+
+// intern returns the one copy of s kept in ids.
+func intern(ids map[string]string, s string) string {
+	if v, ok := ids[s]; ok {
+		return v
+	}
+	ids[s] = s
+	return s
+}
