@@ -145,8 +145,9 @@ func appendJSONString(dst []byte, s string) []byte {
 }
 
 // WireFunc receives one event's wire JSON. wire is valid only during the
-// call. Returning false stops the scan.
-type WireFunc func(seq uint64, wire []byte) bool
+// call. Returning false stops the scan. It is an alias so that consumer
+// interfaces can spell the plain func type without importing this package.
+type WireFunc = func(seq uint64, wire []byte) bool
 
 // PeekWire calls fn, in seq order, with the wire JSON of each outbox event
 // with seq > afterSeq (and above the outbox pointer), until fn returns false
