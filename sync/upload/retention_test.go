@@ -7,10 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/lockhub/lockhub/internal/events"
+	"github.com/lockhub/lockhub/simulators/upstream"
 	"github.com/lockhub/lockhub/sync/upload"
 )
 
@@ -175,5 +177,42 @@ func TestRetentionConfig(t *testing.T) {
 	}
 	if err := ret.RunOnce(t.Context()); err == nil {
 		t.Error("eraser error not returned")
+	}
+}
+
+// TestInflightScrubbedDuringOutage: a batch built with personal fields, then
+// refused while the retention destroys their keys, is resent scrubbed
+// under the next revision's key, never with the personal data.
+func TestInflightScrubbedDuringOutage(t *testing.T) {
+	cfg := logConfig(t.TempDir())
+	day1 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	clk := newClock(day1)
+	cfg.Now = clk.Now
+	l := openLog(t, cfg)
+	r := newRig(t, l, true, nil)
+	appendN(t, l, 0, 50)
+	ret, err := upload.NewRetention(upload.RetentionConfig{Domains: map[string]time.Duration{"office": 24 * time.Hour}},
+		upload.RetentionDeps{Log: l, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.sink.SetFaults(upstream.Fault{Kind: upstream.FaultStatus, Status: 503, Times: 1})
+	r.onSleep = func(int) {
+		clk.Set(day1.Add(3 * 24 * time.Hour))
+		if err := ret.RunOnce(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := r.up.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	checkComplete(t, r.sink, 50)
+	if !strings.Contains(r.logs.String(), "resending under a new key") || r.sink.Keys() != 1 {
+		t.Errorf("keys %d; logs:\n%s", r.sink.Keys(), r.logs)
+	}
+	for seq := uint64(1); seq <= 50; seq++ {
+		if ev, _ := r.sink.Event(testHub, testEpoch, seq); ev.HasPersonal() || (ev.Type == "decision" && !ev.Scrubbed) {
+			t.Fatalf("event %d = %+v, want scrubbed", seq, ev)
+		}
 	}
 }

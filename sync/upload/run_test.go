@@ -2,6 +2,7 @@ package upload_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +97,26 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	}
 	if _, err := upload.New(good, upload.Deps{Outbox: l}); err != nil {
 		t.Errorf("New(good) = %v", err)
+	}
+}
+
+// TestUnreadableSavedState: a corrupt state record is logged and replaced;
+// the events are still delivered.
+func TestUnreadableSavedState(t *testing.T) {
+	l := openLog(t, logConfig(t.TempDir()))
+	appendN(t, l, 0, 30)
+	if err := l.SaveUploadState([]byte(`{"v":1,"inflight":{"key":"x"`), 0); err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, l, false, nil)
+	if !strings.Contains(r.logs.String(), "saved upload state unreadable") {
+		t.Errorf("no log of the bad state:\n%s", r.logs)
+	}
+	if err := r.up.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	checkComplete(t, r.sink, 30)
+	if b, err := l.UploadState(); err != nil || b != nil {
+		t.Errorf("state after drain = %q %v, want none", b, err)
 	}
 }
