@@ -37,6 +37,11 @@
 // record (range, reason "outbox_full") is appended, itself to be uploaded,
 // so the receiver sees a declared drop rather than a loss.
 //
+// The uploader (sync/upload, which cannot import this package) reads the
+// outbox in its JSON wire form, schema v1 of docs/events.md (PeekWire,
+// RangeWire, AppendWire), and keeps its in-flight and parked batches in an
+// opaque record saved with the ack in one transaction (SaveUploadState).
+//
 // Door events are deduplicated by (lock, boot epoch, lock sequence): an
 // index key written in the same transaction as the event lets a resent
 // event be recognised (AppendDoor reports it) for DedupeWindow.

@@ -14,6 +14,7 @@ import (
 //	e/<seq:8 BE>                                   event record (codec.go), in seq order
 //	d/<len:1><lock><boot:4 BE><lock seq:8 BE>      door dedupe index -> seq:8 BE, with a TTL
 //	m/acked                                        outbox pointer: every seq <= it is uploaded (or dropped)
+//	m/upload                                       the uploader's state record (uploadstate.go), opaque here
 //
 // The outbox is the range (m/acked, last seq]; the audit copy is every e/
 // record, pruned by age (PruneBefore) and by the outbox cap. Both delete only
