@@ -92,7 +92,7 @@ func New(cfg *Config, deps Deps) (_ *Hub, err error) {
 	}
 	if h.store, err = store.Open(store.Config{
 		Dir:            filepath.Join(dataDir, storeDirName),
-		Logger:         h.log.With("component", "store"),
+		Logger:         h.log,
 		ClockTolerance: cfg.Site.ClockTolerance.Std(),
 	}); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -111,7 +111,7 @@ func New(cfg *Config, deps Deps) (_ *Hub, err error) {
 		Epoch:         h.store.Epoch(),
 		Durability:    durability,
 		FlushInterval: cfg.Site.FlushInterval.Std(),
-		Logger:        h.log.With("component", "events"),
+		Logger:        h.log,
 		Now:           h.now,
 	}); err != nil {
 		return nil, fmt.Errorf("open event log: %w", err)
@@ -129,7 +129,7 @@ func New(cfg *Config, deps Deps) (_ *Hub, err error) {
 func (h *Hub) openLocks(cfg *Config) error {
 	fwd := lockHandlers{h: h}
 	broker, err := devices.NewBroker(brokerConfig(cfg), devices.BrokerDeps{
-		Logger:     h.log.With("component", "mqtt"),
+		Logger:     h.log,
 		Registerer: h.reg,
 		LockSecret: h.lockSecret,
 		UserSecret: h.userSecret,
