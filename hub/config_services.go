@@ -129,7 +129,7 @@ func (h *HTTPConfig) AdminToken() SecretRef {
 type UpstreamConfig struct {
 	URL string `yaml:"url"` // https (http only to a loopback host)
 	// Bearer token for the upstream, from an environment variable or a
-	// file. Neither: no Authorization header.
+	// file. Required with URL.
 	TokenEnv  string `yaml:"token_env"`
 	TokenFile string `yaml:"token_file"`
 	// BatchMaxEvents bounds the events in one upload. Zero means 1000.
@@ -139,9 +139,10 @@ type UpstreamConfig struct {
 	// Interval is the pause between uploads when the outbox is drained.
 	// Zero means 10s.
 	Interval Duration `yaml:"interval"`
-	// OutboxMaxBytes caps the outbox on disk; beyond it the oldest events
-	// are dropped and a gap record says so. Zero means 1GiB.
-	OutboxMaxBytes ByteSize `yaml:"outbox_max_bytes"`
+	// OutboxMaxEvents caps the events waiting for upload (about 200 bytes
+	// each on disk); beyond it the oldest are dropped and a gap record says
+	// so. Zero means 2,000,000.
+	OutboxMaxEvents int `yaml:"outbox_max_events"`
 }
 
 func (u *UpstreamConfig) setDefaults() {
@@ -150,9 +151,7 @@ func (u *UpstreamConfig) setDefaults() {
 		u.BatchMaxBytes = 1 << 20
 	}
 	setDur(&u.Interval, 10*time.Second)
-	if u.OutboxMaxBytes == 0 {
-		u.OutboxMaxBytes = 1 << 30
-	}
+	setInt(&u.OutboxMaxEvents, 2_000_000)
 }
 
 // Token is the reference to the upstream bearer token.

@@ -48,7 +48,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		{"nexudus.burst", c.Nexudus.Burst, 8},
 		{"upstream.interval", c.Upstream.Interval.Std(), 10 * time.Second},
 		{"upstream.batch_max_bytes", c.Upstream.BatchMaxBytes, hub.ByteSize(1 << 20)},
-		{"upstream.outbox_max_bytes", c.Upstream.OutboxMaxBytes, hub.ByteSize(1 << 30)},
+		{"upstream.outbox_max_events", c.Upstream.OutboxMaxEvents, 2_000_000},
 		{"nexudus enabled", c.NexudusEnabled(), false},
 	}
 	for _, ck := range checks {
@@ -283,7 +283,7 @@ func TestYAMLRoundTrip(t *testing.T) {
 	if string(again) != string(out) {
 		t.Errorf("round trip changed the config:\n%s\nbecame\n%s", out, again)
 	}
-	if back.Nexudus.Prestage != c.Nexudus.Prestage || back.Upstream.OutboxMaxBytes != c.Upstream.OutboxMaxBytes ||
+	if back.Nexudus.Prestage != c.Nexudus.Prestage || back.Upstream.OutboxMaxEvents != c.Upstream.OutboxMaxEvents ||
 		back.Locks[0].OfflineHorizon != c.Locks[0].OfflineHorizon {
 		t.Errorf("durations or sizes changed in the round trip")
 	}

@@ -209,12 +209,15 @@ func (v *validator) upstream() {
 	u := &v.c.Upstream
 	if u.URL != "" {
 		v.url("upstream.url", u.URL)
+		if !u.Token().Configured() {
+			v.p.addf("upstream.token_env", "%w with upstream.url (or token_file): uploads are bearer-authenticated", ErrRequired)
+		}
 	}
 	v.secretRef(u.Token())
 	v.count("upstream.batch_max_events", u.BatchMaxEvents, 100_000)
 	v.size("upstream.batch_max_bytes", u.BatchMaxBytes, 1<<10, 64<<20)
 	v.duration("upstream.interval", u.Interval, 0, 24*time.Hour)
-	v.size("upstream.outbox_max_bytes", u.OutboxMaxBytes, 1<<20, 0)
+	v.count("upstream.outbox_max_events", u.OutboxMaxEvents, 1_000_000_000)
 }
 
 func (v *validator) count(at string, n, hi int) {

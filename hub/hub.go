@@ -16,6 +16,7 @@ import (
 	"github.com/lockhub/lockhub/internal/keys"
 	"github.com/lockhub/lockhub/internal/store"
 	"github.com/lockhub/lockhub/policy"
+	"github.com/lockhub/lockhub/sync/upload"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
@@ -41,10 +42,12 @@ type Hub struct {
 	cfg  atomic.Pointer[Config]
 	keys *keys.Master
 
-	store  *store.Store
-	events *events.Log
-	broker *devices.Broker
-	locks  *devices.Service
+	store     *store.Store
+	events    *events.Log
+	broker    *devices.Broker
+	locks     *devices.Service
+	uploader  *upload.Uploader // nil without upstream.url
+	retention *upload.Retention
 
 	reloadMu  sync.Mutex
 	closeOnce sync.Once
@@ -106,17 +109,21 @@ func New(cfg *Config, deps Deps) (_ *Hub, err error) {
 		durability = events.DurabilityDisk
 	}
 	if h.events, err = events.Open(events.Config{
-		Dir:           filepath.Join(dataDir, eventsDirName),
-		KeysDir:       filepath.Join(dataDir, eventKeysDirName),
-		Epoch:         h.store.Epoch(),
-		Durability:    durability,
-		FlushInterval: cfg.Site.FlushInterval.Std(),
-		Logger:        h.log,
-		Now:           h.now,
+		Dir:             filepath.Join(dataDir, eventsDirName),
+		KeysDir:         filepath.Join(dataDir, eventKeysDirName),
+		Epoch:           h.store.Epoch(),
+		Durability:      durability,
+		FlushInterval:   cfg.Site.FlushInterval.Std(),
+		MaxOutboxEvents: cfg.Upstream.OutboxMaxEvents,
+		Logger:          h.log,
+		Now:             h.now,
 	}); err != nil {
 		return nil, fmt.Errorf("open event log: %w", err)
 	}
 	h.closers = append(h.closers, h.events.Close)
+	if err := h.openUpload(cfg); err != nil {
+		return nil, err
+	}
 	if err := h.openLocks(cfg); err != nil {
 		return nil, err
 	}
@@ -172,7 +179,19 @@ func (h *Hub) Run(ctx context.Context) error {
 	g.Go(func() error { return h.broker.Run(gctx) })
 	g.Go(func() error { return h.store.Run(gctx) })
 	g.Go(func() error { return h.events.Run(gctx) })
+	g.Go(func() error { return h.retention.Run(gctx) })
+	if h.uploader != nil {
+		g.Go(func() error { return h.uploader.Run(gctx) })
+	}
 	err := g.Wait()
+	if h.uploader != nil {
+		// A last upload of what the final requests produced, bounded.
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if ferr := h.uploader.Drain(flush); ferr != nil && !errors.Is(ferr, context.DeadlineExceeded) {
+			h.log.Warn("final upload incomplete; the outbox keeps the rest", "error", ferr)
+		}
+		cancel()
+	}
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
