@@ -255,3 +255,4 @@ func (e *env) wantAllowed(lock, card string, t time.Time, want bool, what string
 		e.t.Errorf("%s: Decide(%s at %s) = %v, want allowed=%v", what, lock, t.Format(time.RFC3339), d.Reason, want)
 	}
 }
+
