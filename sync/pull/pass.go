@@ -127,6 +127,7 @@ func (s *Syncer) incremental(ctx context.Context, now time.Time) error {
 		c := nexudus.NewCursor(t)
 		return s.client.CursorValue(&c, s.cfg.CursorOverlap)
 	}
+	startText := s.client.FilterTime(now)
 	sn, err := s.fetchChanged(ctx, cur)
 	if err != nil {
 		return err
@@ -199,9 +200,19 @@ func (s *Syncer) incremental(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	for e, c := range sn.cursors {
-		if !c.Max().IsZero() {
-			ch.setCursor(cursorPrefix+e, c.Max().String())
+	// The next pass reads from the later of the newest UpdatedOn seen and
+	// this pass's start (both minus the overlap), so records changed long
+	// ago are not re-read every minute once nothing changes (Q10 plus a
+	// floor; the overlap covers clock skew up to its length).
+	floor, _ := nexudus.ParseTime(startText)
+	mode := s.client.TimeMode()
+	for _, e := range incrementalEntities() {
+		v := floor
+		if c := sn.cursors[e]; c != nil && c.Max().Instant(mode, s.client.Location()).After(floor.Instant(mode, s.client.Location())) {
+			v = c.Max()
+		}
+		if !v.IsZero() {
+			ch.setCursor(cursorPrefix+e, v.String())
 		}
 	}
 	return s.commit(ctx, ch, now)
