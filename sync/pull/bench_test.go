@@ -30,7 +30,7 @@ func newScaleTenant(b *testing.B, throttle bool) *scaleTenant {
 	b.Helper()
 	st := &scaleTenant{clk: &clock{t: time.Date(2025, 3, 4, 6, 0, 0, 0, time.UTC)}}
 	st.zone, _ = time.LoadLocation("Europe/Stockholm")
-	st.sim = sim.New(sim.Config{Now: st.clk.Now, ThrottleOff: !throttle, Seed: 1})
+	st.sim = sim.New(sim.Config{Now: st.clk.Now, ThrottleOff: true, Seed: 1})
 	if err := st.sim.SeedScale(st.clk.Now(), 10000); err != nil {
 		b.Fatal(err)
 	}
@@ -54,6 +54,7 @@ func newScaleTenant(b *testing.B, throttle bool) *scaleTenant {
 	for _, cw := range cws[:20] {
 		st.coworkers = append(st.coworkers, int(cw.ID))
 	}
+	st.sim.SetThrottle(throttle)
 	st.sim.ResetRequests()
 	return st
 }
