@@ -255,4 +255,3 @@ func (e *env) wantAllowed(lock, card string, t time.Time, want bool, what string
 		e.t.Errorf("%s: Decide(%s at %s) = %v, want allowed=%v", what, lock, t.Format(time.RFC3339), d.Reason, want)
 	}
 }
-

@@ -80,7 +80,7 @@ func TestWebhookDuplicatesAndReorder(t *testing.T) {
 	e.wantAllowed(lockFront, cardAna, now, true, "latest state: lobby")
 	e.wantAllowed(lockRoom, cardAna, now, false, "older notifications delivered last do not win")
 	// The ordering survives a restart: it is stored.
-	if v, ok := e.store.Cursor("nexudus/webhook/" + strings.ToLower(e.bizUUID) + "/"+itoa(cw)); !ok || v == "" {
+	if v, ok := e.store.Cursor("nexudus/webhook/" + strings.ToLower(e.bizUUID) + "/" + itoa(cw)); !ok || v == "" {
 		t.Errorf("webhook time cursor not stored (got %q, %v)", v, ok)
 	}
 }
