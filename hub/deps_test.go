@@ -29,6 +29,7 @@ func TestImportRules(t *testing.T) {
 		"policy":           {"*"},
 		"devices/wire":     {"*"},
 		"internal/backoff": {"*"},
+		"internal/testnet": {"*"},
 		"devices":          {"sync/", "internal/store", "internal/events", "internal/keys", "hub", "simulators/"},
 		"sync/":            {"devices", "internal/store", "internal/events", "hub", "simulators/"},
 		"internal/store":   {"devices", "sync/", "hub", "simulators/", "internal/events"},

@@ -16,6 +16,7 @@ import (
 	"github.com/lockhub/lockhub/internal/keys"
 	"github.com/lockhub/lockhub/internal/store"
 	"github.com/lockhub/lockhub/policy"
+	"github.com/lockhub/lockhub/sync/pull"
 	"github.com/lockhub/lockhub/sync/upload"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
@@ -48,6 +49,7 @@ type Hub struct {
 	locks     *devices.Service
 	uploader  *upload.Uploader // nil without upstream.url
 	retention *upload.Retention
+	sync      *pull.Syncer // nil when no domain follows Nexudus
 
 	reloadMu  sync.Mutex
 	closeOnce sync.Once
@@ -124,6 +126,9 @@ func New(cfg *Config, deps Deps) (_ *Hub, err error) {
 	if err := h.openUpload(cfg); err != nil {
 		return nil, err
 	}
+	if err := h.openSync(cfg); err != nil {
+		return nil, err
+	}
 	if err := h.openLocks(cfg); err != nil {
 		return nil, err
 	}
@@ -182,6 +187,9 @@ func (h *Hub) Run(ctx context.Context) error {
 	g.Go(func() error { return h.retention.Run(gctx) })
 	if h.uploader != nil {
 		g.Go(func() error { return h.uploader.Run(gctx) })
+	}
+	if h.sync != nil {
+		g.Go(func() error { return h.sync.Run(gctx) })
 	}
 	err := g.Wait()
 	if h.uploader != nil {
