@@ -27,6 +27,7 @@ import (
 const (
 	testViewerToken = "viewer-Tok3n-4f1c9e2a7b"
 	testAdminToken  = "admin-Tok3n-9d2e8c1f0a"
+	testUpstreamTok = "upstream-Tok3n-77aa01bc"
 	aliceCard       = "04A1B2C3"
 	aliceCardColons = "04:a1:b2:c3"
 	alicePIN        = "482910"
@@ -116,7 +117,9 @@ type webHub struct {
 func startWeb(t *testing.T, yaml string) *webHub {
 	t.Helper()
 	cfg := mustLoad(t, yaml)
-	for name, tok := range map[string]string{"viewer.token": testViewerToken, "admin.token": testAdminToken} {
+	for name, tok := range map[string]string{
+		"viewer.token": testViewerToken, "admin.token": testAdminToken, "upstream.token": testUpstreamTok,
+	} {
 		if err := os.MkdirAll(cfg.Site.DataDir, 0o700); err != nil {
 			t.Fatal(err)
 		}
