@@ -83,7 +83,7 @@ http:
 // testClock is an injectable clock: real time plus an offset.
 type testClock struct{ off atomic.Int64 }
 
-func (c *testClock) Now() time.Time         { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *testClock) Now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
 func (c *testClock) Advance(d time.Duration) { c.off.Add(int64(d)) }
 
 // syncBuffer is a log sink safe for concurrent writes.

@@ -32,8 +32,8 @@ type chartTick struct {
 
 // Chart geometry, in SVG user units.
 const (
-	chartW      = 760
-	chartH      = 200
+	chartW      = 1160
+	chartH      = 210
 	chartLeft   = 40
 	chartRight  = 10
 	chartTop    = 12
