@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 # Debian packages the tests need, as command=package pairs.
-DEB_DEPS := mosquitto_pub=mosquitto-clients mosquitto=mosquitto
+DEB_DEPS := mosquitto_pub=mosquitto-clients mosquitto=mosquitto chromium=chromium chromedriver=chromium-driver promtool=prometheus systemd-analyze=systemd
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help

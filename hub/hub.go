@@ -29,7 +29,10 @@ import (
 type Deps struct {
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
-	Now        func() time.Time
+	// Gatherer is what /metrics serves. Nil means Registerer when it is
+	// also a Gatherer (a *prometheus.Registry is both), else New fails.
+	Gatherer prometheus.Gatherer
+	Now      func() time.Time
 }
 
 // Hub is one site's lockhub: the store, the event log, the embedded broker
@@ -37,11 +40,12 @@ type Deps struct {
 // order (closing what it opened on failure), Run serves until its context
 // ends, Close releases everything, the store last.
 type Hub struct {
-	log  *slog.Logger
-	reg  prometheus.Registerer
-	now  func() time.Time
-	cfg  atomic.Pointer[Config]
-	keys *keys.Master
+	log      *slog.Logger
+	reg      prometheus.Registerer
+	gatherer prometheus.Gatherer
+	now      func() time.Time
+	cfg      atomic.Pointer[Config]
+	keys     *keys.Master
 
 	store     *store.Store
 	events    *events.Log
@@ -49,7 +53,13 @@ type Hub struct {
 	locks     *devices.Service
 	uploader  *upload.Uploader // nil without upstream.url
 	retention *upload.Retention
-	sync      *pull.Syncer // nil when no domain follows Nexudus
+	nexudus   *pull.Syncer // nil when no domain follows Nexudus
+	web       *webServer
+	health    *healthTracker
+	ring      *decisionRing // decisions per minute, for the page's chart
+	// sync reports the Nexudus sync's state; nil until it is wired (the
+	// page then says "Nexudus sync not configured").
+	sync SyncReporter
 
 	reloadMu  sync.Mutex
 	closeOnce sync.Once
@@ -78,10 +88,19 @@ func New(cfg *Config, deps Deps) (_ *Hub, err error) {
 	if deps.Registerer == nil {
 		deps.Registerer = prometheus.NewRegistry()
 	}
+	if deps.Gatherer == nil {
+		g, ok := deps.Registerer.(prometheus.Gatherer)
+		if !ok {
+			return nil, errors.New("hub deps: Registerer is not a Gatherer; set Deps.Gatherer for /metrics")
+		}
+		deps.Gatherer = g
+	}
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	h := &Hub{log: deps.Logger, reg: deps.Registerer, now: deps.Now}
+	h := &Hub{log: deps.Logger, reg: deps.Registerer, gatherer: deps.Gatherer, now: deps.Now,
+		ring: &decisionRing{}}
+	h.health = newHealthTracker(h.now)
 	h.cfg.Store(cfg)
 	defer func() {
 		if err != nil {
@@ -132,8 +151,17 @@ func New(cfg *Config, deps Deps) (_ *Hub, err error) {
 	if err := h.openLocks(cfg); err != nil {
 		return nil, err
 	}
+	if err := h.openHTTP(cfg); err != nil {
+		return nil, err
+	}
+	if err := h.reg.Register(newHubCollector(h)); err != nil {
+		return nil, fmt.Errorf("register hub metrics: %w", err)
+	}
+	if err := h.ring.backfill(h.events, h.now(), chartBackfillEvents); err != nil {
+		h.log.Warn("decisions chart starts empty", "error", err)
+	}
 	h.log.Info("hub opened", "site", cfg.Site.ID, "data_dir", dataDir,
-		"mqtt", h.broker.Addrs().TCP, "durability", durability.String())
+		"mqtt", h.broker.Addrs().TCP, "http", h.web.addrs.Main, "durability", durability.String())
 	return h, nil
 }
 
@@ -165,7 +193,7 @@ func (h *Hub) openLocks(cfg *Config) error {
 		Now:        h.now,
 		Decider:    h.store,
 		Digest:     h.keys.Digest,
-		Events:     eventSink{h: h},
+		Events:     recordingSink{eventSink: eventSink{h: h}, ring: h.ring},
 		LockStates: lockStates{h.store},
 		CommandKey: h.commandKey,
 		Commands:   broker,
@@ -185,11 +213,13 @@ func (h *Hub) Run(ctx context.Context) error {
 	g.Go(func() error { return h.store.Run(gctx) })
 	g.Go(func() error { return h.events.Run(gctx) })
 	g.Go(func() error { return h.retention.Run(gctx) })
+	g.Go(func() error { return h.web.run(gctx) })
+	g.Go(func() error { h.healthLoop(gctx); return nil })
 	if h.uploader != nil {
 		g.Go(func() error { return h.uploader.Run(gctx) })
 	}
-	if h.sync != nil {
-		g.Go(func() error { return h.sync.Run(gctx) })
+	if h.nexudus != nil {
+		g.Go(func() error { return h.nexudus.Run(gctx) })
 	}
 	err := g.Wait()
 	if h.uploader != nil {

@@ -36,6 +36,8 @@ mqtt:
   listeners:
     tcp:
       address: 127.0.0.1:0
+http:
+  address: 127.0.0.1:0
 `, dir, gen)
 	if grant {
 		y += "grants:\n  - member: alice\n    key: office\n"

@@ -61,7 +61,7 @@ func (h *Hub) openSync(cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("nexudus client: %w", err)
 	}
-	h.sync, err = pull.New(pull.Config{
+	h.nexudus, err = pull.New(pull.Config{
 		Domains:           domains,
 		MarginBefore:      n.MarginBefore(),
 		MarginAfter:       n.BookingMarginAfter.Std(),
@@ -84,18 +84,44 @@ func (h *Hub) openSync(cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("start nexudus sync: %w", err)
 	}
+	h.sync = SyncReporterFunc(h.nexudusStatus)
 	return nil
 }
 
+// nexudusStatus maps the syncer's status onto the page's: Nexudus counts as
+// reachable when the most recent job run succeeded.
+func (h *Hub) nexudusStatus() SyncStatus {
+	st := h.nexudus.Status()
+	out := SyncStatus{Jobs: make([]SyncJob, 0, len(st.Jobs))}
+	var latest time.Time
+	for _, j := range st.Jobs {
+		sj := SyncJob{Name: j.Name, Schedule: j.Schedule, LastRun: j.LastRun, LastSuccess: j.LastSuccess,
+			NextRun: j.NextRun, LastError: j.LastError}
+		if j.LastError != "" {
+			sj.Failures = 1 // the syncer keeps the last outcome, not a run count
+		}
+		out.Jobs = append(out.Jobs, sj)
+		if j.LastSuccess.After(out.LastContact) {
+			out.LastContact = j.LastSuccess
+		}
+		if j.LastRun.After(latest) {
+			latest = j.LastRun
+			out.LastError = j.LastError
+		}
+	}
+	out.Reachable = !latest.IsZero() && out.LastError == ""
+	return out
+}
+
 // Sync is the Nexudus syncer, nil when no domain follows Nexudus.
-func (h *Hub) Sync() *pull.Syncer { return h.sync }
+func (h *Hub) Sync() *pull.Syncer { return h.nexudus }
 
 // nexudusHandler serves /nexudus/* (404 without Nexudus).
 func (h *Hub) nexudusHandler() http.Handler {
-	if h.sync == nil {
+	if h.nexudus == nil {
 		return http.NotFoundHandler()
 	}
-	return h.sync.Handler()
+	return h.nexudus.Handler()
 }
 
 func optionalSecret(cfg *Config, ref SecretRef) (string, error) {

@@ -43,6 +43,8 @@ mqtt:
   listeners:
     tcp:
       address: 127.0.0.1:0
+http:
+  address: 127.0.0.1:0
 `
 	path := filepath.Join(dir, "hub.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {

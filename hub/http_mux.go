@@ -1,0 +1,38 @@
+package hub
+
+import "net/http"
+
+// mainMux is the main listener's handler:
+//
+//	GET /healthz, /readyz, /metrics, /assets/...   open
+//	GET /                                          status page (viewer; ?token= login)
+//	GET /api/...                                   read API (viewer)
+//	admin routes                                   admin token, same-origin only
+//	/nexudus/...                                   when it has no listener of its own
+func (h *Hub) mainMux(a *auth, withNexudus bool) (http.Handler, error) {
+	tmpl, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	static, err := assets()
+	if err != nil {
+		return nil, err
+	}
+	a.loginPage = h.loginPage(tmpl)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", h.handleHealthz)
+	mux.HandleFunc("GET /readyz", h.handleReadyz)
+	mux.Handle("GET /metrics", h.metricsHandler())
+	mux.Handle("GET /assets/", static)
+	mux.Handle("GET /{$}", a.login(a.requireViewer(h.page(tmpl))))
+	for pattern, fn := range h.readRoutes() {
+		mux.Handle(pattern, a.requireViewer(fn))
+	}
+	for _, rt := range h.adminRoutes() {
+		mux.Handle(rt.Method+" "+rt.Path, a.requireAdmin(rt.Handler))
+	}
+	if withNexudus {
+		h.mountNexudus(mux)
+	}
+	return secureHeaders(mux), nil
+}
