@@ -337,6 +337,6 @@ func VerifyBackup(r io.Reader, passphrase string) (BackupManifest, error) {
 
 type discardSink struct{}
 
-func (discardSink) manifest(BackupManifest) error  { return nil }
-func (discardSink) keyFile(string, []byte) error   { return nil }
-func (discardSink) store([]byte) error          { return nil }
+func (discardSink) manifest(BackupManifest) error { return nil }
+func (discardSink) keyFile(string, []byte) error  { return nil }
+func (discardSink) store([]byte) error            { return nil }
