@@ -1,0 +1,260 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/lockhub/lockhub/policy"
+)
+
+// Client calls a running hub's HTTP API for the CLI (Badger locks the data
+// directory of a running hub, so the CLI cannot read it).
+type Client struct {
+	// BaseURL is the hub's HTTP address, e.g. http://127.0.0.1:8080.
+	BaseURL string
+	// Token is sent as "Authorization: Bearer <token>".
+	Token string
+	// Actor names the admin in audit events (X-Lockhub-Actor); empty: "admin".
+	Actor string
+	// HTTP is the client used; nil means one without a timeout (a backup
+	// may take long), bounded by the context.
+	HTTP *http.Client
+}
+
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body any) (*http.Response, error) {
+	u, err := url.Parse(strings.TrimRight(c.BaseURL, "/") + path)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("bad hub url %q: want http(s)://host:port", c.BaseURL)
+	}
+	if query != nil {
+		u.RawQuery = query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if c.Actor != "" {
+		req.Header.Set(ActorHeader, c.Actor)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("ask the hub: %w", err)
+	}
+	if resp.StatusCode/100 != 2 {
+		defer resp.Body.Close()
+		var e apiError
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if json.Unmarshal(b, &e) != nil || e.Error == "" {
+			e.Error = strings.TrimSpace(string(b))
+		}
+		return nil, fmt.Errorf("hub answered %s: %s", resp.Status, e.Error)
+	}
+	return resp, nil
+}
+
+func (c *Client) call(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	resp, err := c.do(ctx, method, path, query, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(out); err != nil {
+		return fmt.Errorf("decode the hub's answer: %w", err)
+	}
+	return nil
+}
+
+// ProvisionLock adds an admin lock and returns its one-time secret.
+func (c *Client) ProvisionLock(ctx context.Context, id, domain, name, failMode string) (ProvisionResponse, error) {
+	var out ProvisionResponse
+	err := c.call(ctx, http.MethodPost, "/api/admin/locks", nil,
+		map[string]string{"id": id, "domain": domain, "name": name, "fail_mode": failMode}, &out)
+	return out, err
+}
+
+// RotateLock raises an admin lock's key generation and returns the new
+// secret.
+func (c *Client) RotateLock(ctx context.Context, id string) (ProvisionResponse, error) {
+	var out ProvisionResponse
+	err := c.call(ctx, http.MethodPost, "/api/admin/locks/"+url.PathEscape(id)+"/rotate", nil, struct{}{}, &out)
+	return out, err
+}
+
+// Backup streams an encrypted archive of the hub to w. iterations 0 means
+// the hub's default.
+func (c *Client) Backup(ctx context.Context, w io.Writer, passphrase string, iterations int) error {
+	resp, err := c.do(ctx, http.MethodPost, "/api/admin/backup", nil,
+		map[string]any{"passphrase": passphrase, "iterations": iterations})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		return fmt.Errorf("receive backup: %w", err)
+	}
+	return nil
+}
+
+// ExplainResponse is the JSON the CLI expects from GET /api/explain
+// (lock=, member= or type= and value=, at= RFC 3339): a policy.Explanation
+// with enums as their String values. NewExplainResponse builds it.
+type ExplainResponse struct {
+	Lock     string    `json:"lock"`
+	At       time.Time `json:"at"`
+	Decision struct {
+		Allowed  bool          `json:"allowed"`
+		Reason   string        `json:"reason"`
+		Member   string        `json:"member,omitempty"`
+		Grant    *GrantKeyJSON `json:"grant,omitempty"`
+		Access   string        `json:"access,omitempty"`
+		UnlockMS int64         `json:"unlock_ms,omitempty"`
+	} `json:"decision"`
+	Member     *MemberJSON     `json:"member"`
+	Candidates []CandidateJSON `json:"candidates"`
+}
+
+// GrantKeyJSON is a grant key.
+type GrantKeyJSON struct {
+	Origin    string `json:"origin"`
+	Kind      string `json:"kind"`
+	Reference string `json:"reference"`
+}
+
+// MemberJSON is a member without credentials.
+type MemberJSON struct {
+	ID     string `json:"id"`
+	Domain string `json:"domain"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Origin string `json:"origin"`
+}
+
+// CandidateJSON is one grant the explainer considered.
+type CandidateJSON struct {
+	Grant      GrantKeyJSON `json:"grant"`
+	Access     string       `json:"access"`
+	AccessName string       `json:"access_name"`
+	From       *time.Time   `json:"from"`
+	Until      *time.Time   `json:"until"`
+	Reason     string       `json:"reason"`
+}
+
+func grantKeyJSON(k policy.GrantKey) GrantKeyJSON {
+	return GrantKeyJSON{Origin: k.Origin.String(), Kind: k.Kind.String(), Reference: k.Reference}
+}
+
+// NewExplainResponse renders an explanation for the API.
+func NewExplainResponse(lock string, at time.Time, ex policy.Explanation) ExplainResponse {
+	var r ExplainResponse
+	r.Lock, r.At = lock, at.UTC()
+	d := ex.Decision
+	r.Decision.Allowed, r.Decision.Reason, r.Decision.Member, r.Decision.Access = d.Allowed(), d.Reason.String(), d.Member, d.Access
+	r.Decision.UnlockMS = d.Unlock.Milliseconds()
+	if d.Grant.Reference != "" {
+		g := grantKeyJSON(d.Grant)
+		r.Decision.Grant = &g
+	}
+	if m := ex.Member; m != nil {
+		r.Member = &MemberJSON{ID: m.ID, Domain: m.Domain, Name: m.Name, Status: m.Status.String(), Origin: m.Origin.String()}
+	}
+	r.Candidates = make([]CandidateJSON, 0, len(ex.Candidates))
+	for _, c := range ex.Candidates {
+		r.Candidates = append(r.Candidates, CandidateJSON{Grant: grantKeyJSON(c.Grant.GrantKey), Access: c.Grant.Access,
+			AccessName: c.AccessName, From: optTime(c.Grant.From), Until: optTime(c.Grant.Until), Reason: c.Reason.String()})
+	}
+	return r
+}
+
+func (g GrantKeyJSON) key() (policy.GrantKey, error) {
+	o, err1 := policy.ParseOrigin(g.Origin)
+	k, err2 := policy.ParseGrantKind(g.Kind)
+	return policy.GrantKey{Origin: o, Kind: k, Reference: g.Reference}, errors.Join(err1, err2)
+}
+
+// Explanation converts the answer back to a policy.Explanation.
+func (r *ExplainResponse) Explanation() (policy.Explanation, error) {
+	var ex policy.Explanation
+	var err error
+	if ex.Decision.Reason, err = policy.ParseReason(r.Decision.Reason); err != nil {
+		return ex, fmt.Errorf("explain answer: %w", err)
+	}
+	ex.Decision.Member, ex.Decision.Access = r.Decision.Member, r.Decision.Access
+	ex.Decision.Unlock = time.Duration(r.Decision.UnlockMS) * time.Millisecond
+	if r.Decision.Grant != nil {
+		if ex.Decision.Grant, err = r.Decision.Grant.key(); err != nil {
+			return ex, fmt.Errorf("explain answer: %w", err)
+		}
+	}
+	if m := r.Member; m != nil {
+		st, err := policy.ParseMemberStatus(m.Status)
+		if err != nil {
+			return ex, fmt.Errorf("explain answer: %w", err)
+		}
+		o, _ := policy.ParseOrigin(m.Origin)
+		ex.Member = &policy.Member{ID: m.ID, Domain: m.Domain, Name: m.Name, Status: st, Origin: o}
+	}
+	for _, c := range r.Candidates {
+		k, err := c.Grant.key()
+		if err != nil {
+			return ex, fmt.Errorf("explain answer: %w", err)
+		}
+		reason, err := policy.ParseReason(c.Reason)
+		if err != nil {
+			return ex, fmt.Errorf("explain answer: %w", err)
+		}
+		g := policy.Grant{GrantKey: k, Access: c.Access, Member: ex.Decision.Member}
+		if c.From != nil {
+			g.From = *c.From
+		}
+		if c.Until != nil {
+			g.Until = *c.Until
+		}
+		ex.Candidates = append(ex.Candidates, policy.Candidate{Grant: g, AccessName: c.AccessName, Reason: reason})
+	}
+	return ex, nil
+}
+
+// Explain asks a running hub's explainer (GET /api/explain).
+func (c *Client) Explain(ctx context.Context, q ExplainQuery) (policy.Explanation, error) {
+	v := url.Values{"lock": {q.Lock}}
+	if q.Member != "" {
+		v.Set("member", q.Member)
+	} else {
+		v.Set("type", q.Type.String())
+		v.Set("value", q.Value)
+	}
+	if !q.At.IsZero() {
+		v.Set("at", q.At.Format(time.RFC3339Nano))
+	}
+	var r ExplainResponse
+	if err := c.call(ctx, http.MethodGet, "/api/explain", v, nil, &r); err != nil {
+		return policy.Explanation{}, err
+	}
+	return r.Explanation()
+}
