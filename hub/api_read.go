@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -53,7 +52,7 @@ func (h *Hub) apiDecisions(w http.ResponseWriter, r *http.Request) {
 	if s := r.URL.Query().Get("limit"); s != "" {
 		v, err := strconv.Atoi(s)
 		if err != nil || v < 1 || v > maxDecisions {
-			writeJSON(w, http.StatusBadRequest, apiErr{"limit: want a number from 1 to 500"})
+			writeJSON(w, http.StatusBadRequest, apiError{Error: "limit: want a number from 1 to 500"})
 			return
 		}
 		n = v
@@ -84,12 +83,12 @@ func (h *Hub) apiHealth(w http.ResponseWriter, r *http.Request) {
 func (h *Hub) apiExplain(w http.ResponseWriter, r *http.Request) {
 	eq, err := parseExplain(r.URL.Query(), h.now(), h.displayZone())
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, apiErr{err.Error()})
+		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
 		return
 	}
 	res, err := h.explain(eq)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, apiErr{err.Error()})
+		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
@@ -116,21 +115,9 @@ func (h *Hub) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, code, v)
 }
 
-type apiErr struct {
-	Error string `json:"error"`
-}
-
 func (h *Hub) apiError(w http.ResponseWriter, code int, what string, err error) {
 	h.log.Error("http api", "what", what, "error", err)
-	writeJSON(w, code, apiErr{what + " failed"})
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
+	writeJSON(w, code, apiError{Error: what + " failed"})
 }
 
 // displayZone is the zone the page shows times in: the domains' zone when

@@ -42,7 +42,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}
 	waitFor(t, "the front door's state", func() bool {
 		_, body, _ := w.get(t, "/api/locks")
-		return strings.Contains(body, `"battery_percent": 87`)
+		return strings.Contains(body, `"battery_percent":87`)
 	})
 
 	ctx, cancel := chromedp.NewExecAllocator(t.Context(),

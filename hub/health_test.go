@@ -13,7 +13,8 @@ import (
 // nexudusYAML is webYAML with domain hq following a Nexudus business and
 // an offline horizon of 2h on both locks.
 func nexudusYAML(dir string) string {
-	y := webYAML(dir, "nexudus:\n  username: hub@example.org\n  password_env: LOCKHUB_TEST_NEXUDUS_PASSWORD\n")
+	// Nothing listens on 127.0.0.1:1: the syncer's passes fail fast, on loopback.
+	y := webYAML(dir, "nexudus:\n  base_url: http://127.0.0.1:1/api/\n  username: hub@example.org\n  password_env: LOCKHUB_TEST_NEXUDUS_PASSWORD\n")
 	y = strings.Replace(y, "    zone: Europe/Stockholm\n", "    zone: Europe/Stockholm\n    nexudus_business: biz-1\n", 1)
 	y = strings.ReplaceAll(y, "    domain: hq\n    name: Front door\n", "    domain: hq\n    name: Front door\n    offline_horizon: 2h\n")
 	y = strings.ReplaceAll(y, "    domain: hq\n    name: Back door\n", "    domain: hq\n    name: Back door\n    offline_horizon: 2h\n")
@@ -44,6 +45,7 @@ func severityOf(hv hub.HealthView, code string) string {
 // past an hour, turns unready once the data is older than the locks'
 // offline horizon (injected clock), and is ready again after a sync.
 func TestReadyzFollowsDataAge(t *testing.T) {
+	t.Setenv("LOCKHUB_TEST_NEXUDUS_PASSWORD", "test-password")
 	w := startWeb(t, nexudusYAML(t.TempDir()))
 	setSync := func() {
 		b := store.NewBatch()

@@ -36,7 +36,7 @@ func newHubCollector(h *Hub) *hubCollector {
 		eventsAppended: d("lockhub_events_appended_total", "Events stored in the event log since start.", nil, nil),
 		storeRecords:   d("lockhub_store_records", "Records in the store, by kind.", []string{"kind"}, nil),
 		dataAge:        d("lockhub_sync_data_age_seconds", "Seconds since the domain's last successful Nexudus sync (absent when never synced).", []string{"domain"}, nil),
-		lastSync:       d("lockhub_sync_last_success_timestamp_seconds", "Unix time of the domain's last successful Nexudus sync (absent when never synced).", []string{"domain"}, nil),
+		lastSync:       d("lockhub_sync_domain_last_success_timestamp_seconds", "Unix time of the domain's last successful Nexudus sync (absent when never synced).", []string{"domain"}, nil),
 		clockNewest:    d("lockhub_clock_mark_timestamp_seconds", "Unix time of the newest recorded decision: the clock must not run behind it.", nil, nil),
 		clockTrusted:   d("lockhub_clock_trusted", "1 when the system clock is not behind the clock mark by more than the tolerance.", nil, nil),
 		healthWarning:  d("lockhub_health_warning", "1 for each visible health warning, by code and severity; 0 for declared warnings not raised.", []string{"code", "severity"}, nil),

@@ -109,7 +109,7 @@ func (h *Hub) nexudusStatus() SyncStatus {
 			out.LastError = j.LastError
 		}
 	}
-	out.Reachable = !latest.IsZero() && out.LastError == ""
+	out.Reachable = out.LastError == "" // before the first run: not known to be unreachable
 	return out
 }
 

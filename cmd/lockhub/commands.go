@@ -24,6 +24,8 @@ func commands() []command {
 		checkConfigCommand(),
 		explainCommand(),
 		deviceCommand(),
+		backupCommand(),
+		restoreCommand(),
 		simCommand(),
 	}
 }

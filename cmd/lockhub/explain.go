@@ -17,8 +17,9 @@ func explainCommand() command {
 		summary: "would a member or credential open a lock at a time, and why",
 		help: `Decides, exactly as the hub would, whether -member (or a credential: -card,
 -fob, -pin, -phone) may open -lock at -at, and lists every candidate grant
-with the reason it did or did not match. It reads the store of a stopped hub
-(Badger locks its directory while the hub runs).`,
+with the reason it did or did not match. By default it reads the store of a
+stopped hub (Badger locks its directory while the hub runs); with -hub it asks
+a running hub's API instead (GET /api/explain, with the token from -token-env).`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			config := fs.String("config", defaultConfigPath, "site configuration `file`")
 			lock := fs.String("lock", "", "lock `id` (required)")
@@ -28,7 +29,8 @@ with the reason it did or did not match. It reads the store of a stopped hub
 			pin := fs.String("pin", "", "keypad `PIN`")
 			phone := fs.String("phone", "", "phone key `token`")
 			at := fs.String("at", "", "time to decide at, RFC 3339 (default: now)")
-			return func(_ context.Context, e *env, args []string) error {
+			hf := addHubFlags(fs, "")
+			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) != 0 {
 					return usagef("unexpected arguments %q", args)
 				}
@@ -53,13 +55,23 @@ with the reason it did or did not match. It reads the store of a stopped hub
 					}
 					q.At = t
 				}
-				cfg, err := hub.LoadConfigFile(*config)
-				if err != nil {
-					return fmt.Errorf("load config: %w", err)
-				}
-				ex, err := hub.ExplainStopped(cfg, q)
-				if err != nil {
-					return err
+				var ex policy.Explanation
+				if *hf.url != "" {
+					c, err := hf.client()
+					if err != nil {
+						return err
+					}
+					if ex, err = c.Explain(ctx, q); err != nil {
+						return err
+					}
+				} else {
+					cfg, err := hub.LoadConfigFile(*config)
+					if err != nil {
+						return fmt.Errorf("load config: %w", err)
+					}
+					if ex, err = hub.ExplainStopped(cfg, q); err != nil {
+						return err
+					}
 				}
 				printExplanation(e, q, ex)
 				return nil

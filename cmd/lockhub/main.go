@@ -1,5 +1,6 @@
 // Command lockhub is the on-prem hub for coworking door locks: one binary
-// with subcommands (run, demo, check-config, explain, device, sim).
+// with subcommands (run, demo, check-config, explain, device, backup,
+// restore, sim).
 package main
 
 import (

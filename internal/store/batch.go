@@ -27,6 +27,7 @@ type Batch struct {
 	lockStates map[string]*policy.LockState
 	cursors    map[string]*string
 	lastSync   map[string]*time.Time
+	revokes    map[RevocationKey]*Revocation // nil value: delete; nil map until used
 	ops        int
 }
 

@@ -20,6 +20,8 @@ import (
 //	s/<lock>          lock runtime state
 //	k/<name>          sync cursor (string record)
 //	y/<domain>        last successful Nexudus sync (time record)
+//	r/m/<member>      admin revocation of a member (revoke.go)
+//	r/c/<t><d><dom>   admin revocation of a credential: type byte, 32-byte digest, domain
 //	j/c               journal commit marker (number of chunks)
 //	j/d/<n>           journal chunk n (4 bytes, big endian)
 const (

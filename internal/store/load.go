@@ -65,6 +65,7 @@ func load(db *badger.DB, clock *clockMark) (*state, string, error) {
 		}
 		st.nCreds += len(e.creds)
 	}
+	st.finishRevocations()
 	if epoch == "" {
 		return nil, "", fmt.Errorf("load: store has no epoch")
 	}
@@ -181,6 +182,8 @@ func (st *state) loadRecord(key, v []byte, zones map[string]*time.Location, ids 
 			return err
 		}
 		st.lastSync[id] = t
+	case pfxRevocation:
+		return st.loadRevocation(key, v)
 	case "x/":
 		switch string(key) {
 		case keyEpoch:

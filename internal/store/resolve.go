@@ -79,6 +79,8 @@ func (cur *state) resolve(b *Batch, lookup ownerLookup) (*delta, []kv, error) {
 		lockStates: b.lockStates,
 		cursors:    b.cursors,
 		lastSync:   b.lastSync,
+		revs:       map[RevocationKey]*Revocation{},
+		suspended:  map[string]*policy.Member{},
 	}
 	r.records()
 	r.deletions()
@@ -91,6 +93,7 @@ func (cur *state) resolve(b *Batch, lookup ownerLookup) (*delta, []kv, error) {
 		return nil, nil, err
 	}
 	r.entries()
+	r.revocations()
 	if err := r.otherKVs(); err != nil {
 		return nil, nil, err
 	}

@@ -45,7 +45,9 @@ type state struct {
 	lockStates map[string]policy.LockState
 	cursors    map[string]string
 	lastSync   map[string]time.Time
-	clock      *clockMark // shared by every state of one store
+	revs       map[RevocationKey]*Revocation // admin revocations (revoke.go)
+	suspended  map[string]*policy.Member     // revoked members that exist, as suspended copies
+	clock      *clockMark                    // shared by every state of one store
 	nCreds     int
 	nGrants    int
 }
@@ -60,6 +62,8 @@ func newState(c *clockMark) *state {
 		lockStates: map[string]policy.LockState{},
 		cursors:    map[string]string{},
 		lastSync:   map[string]time.Time{},
+		revs:       map[RevocationKey]*Revocation{},
+		suspended:  map[string]*policy.Member{},
 		clock:      c,
 	}
 }
@@ -75,6 +79,8 @@ func (s *state) clone() *state {
 		lockStates: maps.Clone(s.lockStates),
 		cursors:    maps.Clone(s.cursors),
 		lastSync:   maps.Clone(s.lastSync),
+		revs:       maps.Clone(s.revs),
+		suspended:  maps.Clone(s.suspended),
 		clock:      s.clock,
 		nCreds:     s.nCreds,
 		nGrants:    s.nGrants,
@@ -92,10 +98,18 @@ func (s *state) Access(id string) *policy.Access      { return s.accesses[id] }
 func (s *state) LastSync(domain string) time.Time     { return s.lastSync[domain] }
 func (s *state) Clock() policy.ClockMark              { return s.clock.mark() }
 func (s *state) Holders(domain string, c policy.Credential) []string {
+	if s.revokedCredential(domain, c) {
+		return nil
+	}
 	return s.holders[credKey{domain: domain, cred: c}]
 }
 
 func (s *state) Member(id string) *policy.Member {
+	if len(s.suspended) > 0 {
+		if m := s.suspended[id]; m != nil {
+			return m
+		}
+	}
 	if e := s.members[id]; e != nil {
 		return e.m
 	}
@@ -120,6 +134,8 @@ type delta struct {
 	lockStates map[string]*policy.LockState
 	cursors    map[string]*string
 	lastSync   map[string]*time.Time
+	revs       map[RevocationKey]*Revocation
+	suspended  map[string]*policy.Member
 	dCreds     int
 	dGrants    int
 }
@@ -127,7 +143,8 @@ type delta struct {
 // size estimates the work of applying the delta in place.
 func (d *delta) size() int {
 	return len(d.domains) + len(d.locks) + len(d.accesses) + len(d.members) +
-		len(d.holders) + len(d.lockStates) + len(d.cursors) + len(d.lastSync)
+		len(d.holders) + len(d.lockStates) + len(d.cursors) + len(d.lastSync) +
+		len(d.revs) + len(d.suspended)
 }
 
 func applyPtrs[K comparable, V any](m map[K]*V, d map[K]*V) {
@@ -166,6 +183,14 @@ func (s *state) apply(d *delta) {
 	applyVals(s.lockStates, d.lockStates)
 	applyVals(s.cursors, d.cursors)
 	applyVals(s.lastSync, d.lastSync)
+	if s.revs == nil && len(d.revs) > 0 {
+		s.revs = map[RevocationKey]*Revocation{}
+	}
+	applyPtrs(s.revs, d.revs)
+	if s.suspended == nil && len(d.suspended) > 0 {
+		s.suspended = map[string]*policy.Member{}
+	}
+	applyPtrs(s.suspended, d.suspended)
 	s.nCreds += d.dCreds
 	s.nGrants += d.dGrants
 }

@@ -14,29 +14,6 @@ type metrics struct {
 	badCreds    prometheus.Counter
 	webhook     *prometheus.CounterVec
 	checkins    *prometheus.CounterVec
-	age         *ageCollector
-}
-
-// ageCollector reports each domain's data age at scrape time.
-type ageCollector struct {
-	desc *prometheus.Desc
-	s    *Syncer
-}
-
-func (a *ageCollector) Describe(ch chan<- *prometheus.Desc) { ch <- a.desc }
-
-func (a *ageCollector) Collect(ch chan<- prometheus.Metric) {
-	now := a.s.now()
-	for _, d := range a.s.cfg.Domains {
-		last, _ := a.s.lastSync(d.ID)
-		age := 0.0
-		if !last.IsZero() {
-			age = now.Sub(last).Seconds()
-		} else {
-			age = -1 // never synced
-		}
-		ch <- prometheus.MustNewConstMetric(a.desc, prometheus.GaugeValue, age, d.ID)
-	}
 }
 
 func newMetrics(reg prometheus.Registerer, s *Syncer) *metrics {
@@ -70,10 +47,8 @@ func newMetrics(reg prometheus.Registerer, s *Syncer) *metrics {
 			Namespace: "lockhub", Subsystem: "nexudus", Name: "checkins_total",
 			Help: "Check-ins for granted unlocks at check-in doors, by result.",
 		}, []string{"result"}),
-		age: &ageCollector{s: s, desc: prometheus.NewDesc("lockhub_sync_data_age_seconds",
-			"Seconds since the domain's last successful Nexudus REST pass (-1: never).", []string{"domain"}, nil)},
 	}
-	reg.MustRegister(m.duration, m.errors, m.lastSuccess, m.unknown, m.badCreds, m.webhook, m.checkins, m.age)
+	reg.MustRegister(m.duration, m.errors, m.lastSuccess, m.unknown, m.badCreds, m.webhook, m.checkins)
 	return m
 }
 
