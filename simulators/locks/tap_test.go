@@ -1,0 +1,172 @@
+package locks_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lockhub/lockhub/devices/wire"
+	"github.com/lockhub/lockhub/simulators/locks"
+)
+
+func TestTapGetsReply(t *testing.T) {
+	for _, p := range protocols {
+		t.Run(p.String(), func(t *testing.T) {
+			hub, url := startHub(t)
+			l := startLock(t, lockConfig(url, lockName(t, "a"), p))
+			tests := []struct {
+				typ        wire.RequestType
+				credential string
+				result     wire.Result
+				reason     string
+				unlockMS   uint32
+			}{
+				{wire.TypeCard, knownCard, wire.ResultGranted, "allowed", 5000},
+				{wire.TypePIN, knownPIN, wire.ResultGranted, "allowed", 5000},
+				{wire.TypeCard, "DEADBEEF", wire.ResultDenied, "unknown_credential", 0},
+				{wire.TypePIN, "9999", wire.ResultDenied, "unknown_credential", 0},
+			}
+			for _, tt := range tests {
+				r, lat, err := l.Tap(context.Background(), tt.typ, tt.credential)
+				if err != nil {
+					t.Fatalf("Tap(%s): %v", tt.typ, err)
+				}
+				if r.Result != tt.result || r.Reason != tt.reason || r.UnlockMS != tt.unlockMS || r.Local {
+					t.Errorf("Tap(%s) = %+v, want %s/%s unlock %d", tt.typ, r, tt.result, tt.reason, tt.unlockMS)
+				}
+				if lat <= 0 || lat > waitFor {
+					t.Errorf("latency = %v", lat)
+				}
+			}
+			hub.mu.Lock()
+			reqs := append([]wire.Request(nil), hub.requests...)
+			hub.mu.Unlock()
+			if len(reqs) != len(tests) {
+				t.Fatalf("hub saw %d requests, want %d", len(reqs), len(tests))
+			}
+			for i, r := range reqs {
+				// MQTT 5 correlates by CorrelationData and leaves the id out;
+				// 3.1.1 must send it.
+				if hasID := r.ID != ""; hasID != (p == locks.MQTT311) {
+					t.Errorf("request %d id = %q on %s", i, r.ID, p)
+				}
+				if r.Type != tests[i].typ || r.Credential != tests[i].credential || r.At == 0 {
+					t.Errorf("request %d = %+v", i, r)
+				}
+			}
+			if st := l.Stats(); st.Requests != 4 || st.Replies != 4 || st.Timeouts != 0 {
+				t.Errorf("stats = %+v", st)
+			}
+			if !l.State().UnlockedUntil.After(l.Now()) {
+				t.Error("a granted reply did not unlock the door")
+			}
+		})
+	}
+}
+
+func TestConcurrentTapsCorrelate(t *testing.T) {
+	for _, p := range protocols {
+		t.Run(p.String(), func(t *testing.T) {
+			hub, url := startHub(t)
+			hub.shuffle.Store(true) // replies arrive out of order
+			l := startLock(t, lockConfig(url, lockName(t, "a"), p))
+			const n = 40
+			var wg sync.WaitGroup
+			errs := make(chan error, n)
+			for i := range n {
+				wg.Go(func() {
+					pin := 100000 + i // the hub grants it with unlock_ms = pin
+					r, _, err := l.Tap(context.Background(), wire.TypePIN, fmt.Sprint(pin))
+					switch {
+					case err != nil:
+						errs <- err
+					case r.UnlockMS != uint32(pin):
+						errs <- fmt.Errorf("tap %d got the reply for %d", pin, r.UnlockMS)
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+			if st := l.Stats(); st.Replies != n || st.UnmatchedReplies != 0 || st.DuplicateReplies != 0 {
+				t.Errorf("stats = %+v", st)
+			}
+		})
+	}
+}
+
+func TestDuplicateRepliesIgnored(t *testing.T) {
+	for _, p := range protocols {
+		t.Run(p.String(), func(t *testing.T) {
+			hub, url := startHub(t)
+			hub.dupReplies.Store(true)
+			l := startLock(t, lockConfig(url, lockName(t, "a"), p))
+			const n = 10
+			for i := range n {
+				r, _, err := l.Tap(context.Background(), wire.TypePIN, fmt.Sprint(200000+i))
+				if err != nil || r.UnlockMS != uint32(200000+i) {
+					t.Fatalf("tap %d = %+v, %v", i, r, err)
+				}
+			}
+			eventually(t, "duplicates counted", func() bool { return l.Stats().DuplicateReplies == n })
+			if st := l.Stats(); st.Replies != n || st.UnmatchedReplies != 0 {
+				t.Errorf("stats = %+v", st)
+			}
+		})
+	}
+}
+
+func TestTapTimeoutRetriesOnce(t *testing.T) {
+	hub, url := startHub(t)
+	cfg := lockConfig(url, lockName(t, "a"), locks.MQTT311)
+	cfg.RequestTimeout = 50 * time.Millisecond
+	cfg.RequestRetry = true
+	l := startLock(t, cfg)
+	hub.silent.Store(true)
+	_, _, err := l.Tap(context.Background(), wire.TypeCard, knownCard)
+	if !errors.Is(err, locks.ErrTimeout) {
+		t.Fatalf("Tap with a silent hub: %v, want ErrTimeout", err)
+	}
+	if st := l.Stats(); st.Timeouts != 1 || st.RequestRetries != 1 || hub.requestCount.Load() != 2 {
+		t.Errorf("stats = %+v, hub requests = %d; want one timeout after one resend", st, hub.requestCount.Load())
+	}
+	// Not a credential type.
+	if _, _, err := l.Tap(context.Background(), wire.TypeTime, ""); !errors.Is(err, locks.ErrNotCredential) {
+		t.Errorf("Tap(time) = %v", err)
+	}
+}
+
+func TestLateReplyCounted(t *testing.T) {
+	for _, p := range protocols {
+		t.Run(p.String(), func(t *testing.T) {
+			hub, url := startHub(t)
+			cfg := lockConfig(url, lockName(t, "a"), p)
+			cfg.RequestTimeout = 30 * time.Millisecond
+			l := startLock(t, cfg)
+			hub.delay.Store(int64(150 * time.Millisecond))
+			if _, _, err := l.Tap(context.Background(), wire.TypeCard, knownCard); !errors.Is(err, locks.ErrTimeout) {
+				t.Fatalf("Tap = %v, want ErrTimeout", err)
+			}
+			eventually(t, "late reply", func() bool { return l.Stats().LateReplies == 1 })
+			if st := l.Stats(); st.Replies != 0 || st.UnmatchedReplies != 0 {
+				t.Errorf("stats = %+v", st)
+			}
+		})
+	}
+}
+
+func TestTapOffline(t *testing.T) {
+	_, url := startHub(t)
+	l := startLock(t, lockConfig(url, lockName(t, "a"), locks.MQTT311))
+	if err := l.GoOffline(context.Background(), time.Hour, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.Tap(context.Background(), wire.TypeCard, knownCard); !errors.Is(err, locks.ErrOffline) {
+		t.Errorf("Tap while offline = %v, want ErrOffline", err)
+	}
+}
