@@ -51,6 +51,7 @@ type stateSeen struct {
 	lock   string
 	online bool
 	boot   uint32
+	mode   wire.Mode
 }
 
 // testHub is a minimal hub built from the wire codecs: it decides requests
@@ -168,7 +169,7 @@ func (h *testHub) HandleState(lock string, payload []byte) {
 		return
 	}
 	h.mu.Lock()
-	h.states = append(h.states, stateSeen{lock, s.Online, s.Boot})
+	h.states = append(h.states, stateSeen{lock, s.Online, s.Boot, s.Mode})
 	h.mu.Unlock()
 }
 
@@ -182,6 +183,18 @@ func (h *testHub) statesOf(lock string, online bool) int {
 		}
 	}
 	return n
+}
+
+// lastState returns the last state the hub got from lock.
+func (h *testHub) lastState(lock string) (stateSeen, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := len(h.states) - 1; i >= 0; i-- {
+		if h.states[i].lock == lock {
+			return h.states[i], true
+		}
+	}
+	return stateSeen{}, false
 }
 
 // startHub runs a devices.Broker on 127.0.0.1:0 with a testHub and returns

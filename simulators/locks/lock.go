@@ -172,17 +172,14 @@ func (l *Lock) run(ctx context.Context, tr transport) {
 	defer close(l.done)
 	hb := time.NewTicker(l.cfg.Heartbeat)
 	defer hb.Stop()
-	for tr != nil {
-		l.setConn(tr)
+	for {
 		l.publishState(tr)
-		l.events.reconnected()
 		l.wakeEvents()
 		off, ok := l.serve(ctx, tr, hb)
 		l.setConn(nil)
 		if !ok {
 			return
 		}
-		first := l.cfg.ReconnectMin
 		if off.closed != nil {
 			close(off.closed)
 			if !sleepCtx(ctx, off.d) {
@@ -192,7 +189,13 @@ func (l *Lock) run(ctx context.Context, tr transport) {
 			l.stats.connectionsLost.Add(1)
 			l.log.Debug("lock connection lost")
 		}
-		tr = l.reconnect(ctx, first)
+		if tr = l.reconnect(ctx, l.cfg.ReconnectMin); tr == nil {
+			return
+		}
+		// Before the event loop can use the new connection: every sent,
+		// unacknowledged event is resent on it, oldest first.
+		l.events.reconnected()
+		l.setConn(tr)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"time"
 
 	paho3 "github.com/eclipse/paho.mqtt.golang"
 )
@@ -16,16 +15,15 @@ import (
 // OrderMatters off, so a handler never blocks the library's router
 // (libs.md §3).
 type transport3 struct {
-	c       paho3.Client
-	timeout time.Duration
-	sock    connHolder
-	signal  *lostSignal
+	c      paho3.Client
+	sock   connHolder
+	signal *lostSignal
 }
 
 var errSubscribeRefused = errors.New("subscription refused")
 
 func dial3(ctx context.Context, o dialOptions) (transport, error) {
-	t := &transport3{signal: newLostSignal(), timeout: o.timeout}
+	t := &transport3{signal: newLostSignal()}
 	opts := paho3.NewClientOptions().
 		AddBroker(o.url.String()).
 		SetClientID(o.clientID).
@@ -101,13 +99,10 @@ func (t *transport3) close(clean bool) {
 	if clean {
 		t.c.Disconnect(100)
 	} else {
+		// paho takes the read error on a socket closed under it for a
+		// Disconnect of its own and reports no loss; the broker sees a
+		// dropped connection and publishes the will.
 		t.sock.drop()
-		// paho notices the dead socket on its read goroutine and calls the
-		// connection lost handler; Disconnect then only stops the client.
-		select {
-		case <-t.signal.ch:
-		case <-time.After(t.timeout):
-		}
 		t.c.Disconnect(0)
 	}
 	t.signal.fire()
