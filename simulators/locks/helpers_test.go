@@ -20,13 +20,16 @@ import (
 
 const waitFor = 5 * time.Second
 
-// Test credentials: knownCard and knownPIN are granted; a PIN of six digits
-// N is granted with unlock_ms = N (so a test can tell replies apart); every
-// other credential is denied as unknown_credential.
+// Test credentials: knownCard and knownPIN are granted; a phone key
+// echoPrefix+N is granted with unlock_ms = N (so a test can tell replies
+// apart); every other credential is denied as unknown_credential.
 const (
-	knownCard = "04:a1:b2:c3"
-	knownPIN  = "1234"
+	knownCard  = "04:a1:b2:c3"
+	knownPIN   = "1234"
+	echoPrefix = "echo-unlock-ms-"
 )
+
+func echo(n int) string { return echoPrefix + strconv.Itoa(n) }
 
 func derive(label, lock string) []byte {
 	m := hmac.New(sha256.New, []byte("locksim test master key"))
@@ -110,7 +113,7 @@ func (h *testHub) HandleRequest(lock string, payload []byte, reply func([]byte))
 		return
 	}
 	res := wire.AccessResponse{ID: r.ID, Result: wire.ResultDenied, Reason: "unknown_credential", Time: now}
-	if n, err := strconv.Atoi(r.Credential); r.Type == wire.TypePIN && len(r.Credential) == 6 && err == nil && n > 0 {
+	if n, err := strconv.Atoi(strings.TrimPrefix(r.Credential, echoPrefix)); r.Type == wire.TypePhone && err == nil && n > 0 {
 		res.Result, res.Reason, res.UnlockMS = wire.ResultGranted, "allowed", uint32(n)
 	} else if r.Credential == knownCard || r.Credential == knownPIN {
 		res.Result, res.Reason, res.UnlockMS = wire.ResultGranted, "allowed", 5000

@@ -78,13 +78,13 @@ func TestConcurrentTapsCorrelate(t *testing.T) {
 			errs := make(chan error, n)
 			for i := range n {
 				wg.Go(func() {
-					pin := 100000 + i // the hub grants it with unlock_ms = pin
-					r, _, err := l.Tap(context.Background(), wire.TypePIN, fmt.Sprint(pin))
+					ms := 1000 + i // the hub grants it with unlock_ms = ms
+					r, _, err := l.Tap(context.Background(), wire.TypePhone, echo(ms))
 					switch {
 					case err != nil:
 						errs <- err
-					case r.UnlockMS != uint32(pin):
-						errs <- fmt.Errorf("tap %d got the reply for %d", pin, r.UnlockMS)
+					case r.UnlockMS != uint32(ms):
+						errs <- fmt.Errorf("tap %d got the reply for %d", ms, r.UnlockMS)
 					}
 				})
 			}
@@ -108,8 +108,8 @@ func TestDuplicateRepliesIgnored(t *testing.T) {
 			l := startLock(t, lockConfig(url, lockName(t, "a"), p))
 			const n = 10
 			for i := range n {
-				r, _, err := l.Tap(context.Background(), wire.TypePIN, fmt.Sprint(200000+i))
-				if err != nil || r.UnlockMS != uint32(200000+i) {
+				r, _, err := l.Tap(context.Background(), wire.TypePhone, echo(2000+i))
+				if err != nil || r.UnlockMS != uint32(2000+i) {
 					t.Fatalf("tap %d = %+v, %v", i, r, err)
 				}
 			}
