@@ -120,7 +120,7 @@ func (l *Lock) SyncTime(ctx context.Context) (time.Duration, error) {
 // maybeSyncTime starts a time request in the background when AutoTimeSync is
 // on and none was sent within TimeSyncInterval.
 func (l *Lock) maybeSyncTime() {
-	if !l.cfg.AutoTimeSync || l.ctx == nil {
+	if !l.cfg.AutoTimeSync {
 		return
 	}
 	l.clock.mu.Lock()

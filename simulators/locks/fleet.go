@@ -135,8 +135,8 @@ func (f *Fleet) Connect(ctx context.Context) (ConnectReport, error) {
 	sem := make(chan struct{}, f.cfg.ConnectConcurrency)
 	start := time.Now()
 	for _, l := range f.locks {
-		if l.Online() {
-			continue
+		if l.started.Load() {
+			continue // connected before (and reconnecting by itself if offline)
 		}
 		select {
 		case sem <- struct{}{}:

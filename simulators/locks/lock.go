@@ -18,6 +18,7 @@ var (
 	ErrOffline        = errors.New("lock is offline")
 	ErrTimeout        = errors.New("no reply in time")
 	ErrStarted        = errors.New("lock already started")
+	ErrClosed         = errors.New("lock closed")
 	ErrNotCredential  = errors.New("request type is not a credential type")
 	errStoppedOffline = errors.New("lock stopped")
 )
@@ -46,8 +47,9 @@ type Lock struct {
 
 	stateDirty chan struct{} // cap 1: the state changed, publish it
 	offlineReq chan offlineRequest
+	lifeMu     sync.Mutex // serialises Connect and Close
 	started    atomic.Bool
-	ctx        context.Context // the lock's lifetime, set by Connect
+	ctx        context.Context // the lock's lifetime, ended by Close
 	cancel     context.CancelFunc
 	done       chan struct{} // closed when the connection loop has ended
 	evDone     chan struct{} // closed when the event loop has ended
@@ -93,6 +95,7 @@ func NewLock(cfg LockConfig, log *slog.Logger) (*Lock, error) {
 		done:       make(chan struct{}),
 		evDone:     make(chan struct{}),
 	}
+	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.clock.init(cfg.ClockSkew)
 	if l.clock.trusted {
 		// A trusted clock at boot: commands issued before it are replays
@@ -119,6 +122,11 @@ func (l *Lock) Boot() uint32 { return l.cfg.Boot }
 // jittered exponential backoff until Close. A failed first attempt leaves the
 // lock unstarted, so Connect may be called again.
 func (l *Lock) Connect(ctx context.Context) error {
+	l.lifeMu.Lock()
+	defer l.lifeMu.Unlock()
+	if l.ctx.Err() != nil {
+		return ErrClosed
+	}
 	if !l.started.CompareAndSwap(false, true) {
 		return ErrStarted
 	}
@@ -129,7 +137,6 @@ func (l *Lock) Connect(ctx context.Context) error {
 		return fmt.Errorf("lock %s: %w", l.cfg.ID, err)
 	}
 	l.stats.connects.Add(1)
-	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.setConn(tr) // online when Connect returns
 	go l.run(l.ctx, tr)
 	go l.eventLoop(l.ctx)
@@ -137,12 +144,15 @@ func (l *Lock) Connect(ctx context.Context) error {
 }
 
 // Close disconnects cleanly (no last will) and stops the lock's goroutines.
-// Unacknowledged door events are dropped with the lock.
+// Unacknowledged door events are dropped with the lock. A closed lock cannot
+// be connected again.
 func (l *Lock) Close() {
-	if !l.started.Load() || l.cancel == nil {
+	l.lifeMu.Lock()
+	defer l.lifeMu.Unlock()
+	l.cancel()
+	if !l.started.Load() {
 		return
 	}
-	l.cancel()
 	<-l.done
 	<-l.evDone
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -168,5 +169,34 @@ func TestTapOffline(t *testing.T) {
 	}
 	if _, _, err := l.Tap(context.Background(), wire.TypeCard, knownCard); !errors.Is(err, locks.ErrOffline) {
 		t.Errorf("Tap while offline = %v, want ErrOffline", err)
+	}
+}
+
+func TestConnectRefusedWithWrongSecret(t *testing.T) {
+	for _, p := range protocols {
+		t.Run(p.String(), func(t *testing.T) {
+			_, url := startHub(t)
+			cfg := lockConfig(url, lockName(t, "a"), p)
+			cfg.Secret = "not-the-secret-of-this-lock"
+			l, err := locks.NewLock(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			err = l.Connect(context.Background())
+			if err == nil {
+				t.Fatal("Connect with a wrong secret succeeded")
+			}
+			if l.Online() || strings.Contains(err.Error(), cfg.Secret) {
+				t.Errorf("online=%v, error %q", l.Online(), err)
+			}
+			if st := l.Stats(); st.ConnectFailures != 1 || st.Connects != 0 {
+				t.Errorf("stats = %+v", st)
+			}
+			l.Close()
+			if err := l.Connect(context.Background()); !errors.Is(err, locks.ErrClosed) {
+				t.Errorf("Connect after Close = %v, want ErrClosed", err)
+			}
+		})
 	}
 }
