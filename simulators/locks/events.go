@@ -69,8 +69,8 @@ func (l *Lock) DoorEvent(kind wire.EventKind) uint64 {
 	if len(e.q) > l.cfg.EventQueue {
 		l.dropOneLocked()
 	}
-	e.mu.Unlock()
 	l.stats.events.Add(1)
+	e.mu.Unlock()
 	if kind != wire.EventBatteryLow && kind != wire.EventTamper {
 		l.markStateDirty() // the door changed
 	}
@@ -142,6 +142,7 @@ func (l *Lock) handleAck(payload []byte) {
 			}
 			e.q = append(e.q[:i], e.q[i+1:]...)
 			found = true
+			l.stats.eventsAcked.Add(1) // counted while the queue still shows it
 			break
 		}
 	}
@@ -150,7 +151,6 @@ func (l *Lock) handleAck(payload []byte) {
 		l.stats.unmatchedAcks.Add(1)
 		return
 	}
-	l.stats.eventsAcked.Add(1)
 	l.wakeEvents()
 }
 
@@ -196,7 +196,6 @@ func (l *Lock) pumpEvents() time.Time {
 	e := &l.events
 	now := time.Now()
 	var out []*pendingEvent
-	var resends int
 	e.mu.Lock()
 	for _, p := range e.q {
 		switch {
@@ -204,7 +203,7 @@ func (l *Lock) pumpEvents() time.Time {
 			p.due = now.Add(p.backoff)
 			p.backoff = min(2*p.backoff, l.cfg.EventResendMax)
 			out = append(out, p)
-			resends++
+			l.stats.eventResends.Add(1)
 		case !p.sent && e.inflight < l.cfg.EventsInFlight:
 			p.sent = true
 			e.inflight++
@@ -231,6 +230,5 @@ func (l *Lock) pumpEvents() time.Time {
 		}
 		l.stats.eventPublishes.Add(1)
 	}
-	l.stats.eventResends.Add(uint64(resends))
 	return next
 }

@@ -218,12 +218,31 @@ func startHub(tb testing.TB) (*testHub, string) {
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()
 	tb.Cleanup(func() {
+		// mochi v2.7.9 can deadlock in Server.Close when a client is being
+		// removed at the same moment (Clients.GetByListener read-locks
+		// twice; mochi-mqtt/server#488). The locks are closed by now (test
+		// cleanups run last-in first-out): let the broker finish removing
+		// them before it closes.
+		deadline := time.Now().Add(waitFor)
+		for anyOnline(b) && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond)
 		cancel()
 		if err := <-done; err != nil {
 			tb.Errorf("broker Run: %v", err)
 		}
 	})
 	return h, "tcp://" + b.Addrs().TCP
+}
+
+func anyOnline(b *devices.Broker) bool {
+	for _, p := range b.Presence() {
+		if p.Online {
+			return true
+		}
+	}
+	return false
 }
 
 // lockConfig is a lock of the test hub with short timers.

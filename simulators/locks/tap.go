@@ -73,20 +73,18 @@ func (t *tapTable) rememberLocked(id string, how uint8) {
 	t.recent[id] = how
 }
 
-// deliver hands a reply to its request. It returns 0 when delivered, else
-// what the id was: recentAnswered (a duplicate), recentExpired (late) or 0
-// with ok false (matches nothing).
-func (t *tapTable) deliver(id string, r *wire.AccessResponse) (how uint8, ok bool) {
+// take removes the request a reply answers and returns its channel; for a
+// reply to no outstanding request it returns nil and what the id was:
+// recentAnswered (a duplicate), recentExpired (late) or 0 (matches nothing).
+func (t *tapTable) take(id string) (chan wire.AccessResponse, uint8) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if ch, found := t.pending[id]; found {
 		delete(t.pending, id)
 		t.rememberLocked(id, recentAnswered)
-		ch <- *r // cap 1, sole sender
-		return 0, true
+		return ch, 0
 	}
-	how, ok = t.recent[id]
-	return how, ok
+	return nil, t.recent[id]
 }
 
 // nextID returns a request id unique within the lock's life: a prefix
@@ -189,13 +187,14 @@ func (l *Lock) handleResponse(payload, correlation []byte) {
 	if len(correlation) > 0 {
 		id = string(correlation)
 	}
-	how, ok := l.taps.deliver(id, &r)
+	ch, how := l.taps.take(id)
 	switch {
-	case ok && how == 0:
-		l.stats.replies.Add(1)
-	case ok && how == recentAnswered:
+	case ch != nil:
+		l.stats.replies.Add(1) // before the tap can return
+		ch <- r                // cap 1, sole sender
+	case how == recentAnswered:
 		l.stats.duplicateReplies.Add(1)
-	case ok && how == recentExpired:
+	case how == recentExpired:
 		l.stats.lateReplies.Add(1)
 	default:
 		l.stats.unmatchedReplies.Add(1)
