@@ -85,7 +85,7 @@ func newTestHub() *testHub {
 	return &testHub{copies: map[evKey]int{}, stored: map[evKey]wire.DoorEvent{}, acked: map[evKey]int{}}
 }
 
-func (h *testHub) HandleRequest(lock string, payload []byte, reply func([]byte)) {
+func (h *testHub) HandleRequest(lock string, payload []byte, _ bool, reply func([]byte)) {
 	h.requestCount.Add(1)
 	now := time.Now().UnixMilli()
 	var r wire.Request
