@@ -241,12 +241,26 @@ func (b *Broker) Run(ctx context.Context) error {
 	}
 }
 
+// closeTimeout bounds mochi's Server.Close.
+const closeTimeout = 5 * time.Second
+
 // Close stops the listeners, disconnects every client and waits (up to 5 s)
 // for their connections to end. It is safe to call more than once.
 func (b *Broker) Close() {
 	b.closeOnce.Do(func() {
 		close(b.closed)
-		_ = b.srv.Close()
+		// mochi v2.7.9 can deadlock in Server.Close when a client is being
+		// removed at the same moment (upstream issue #488, fix #489 unmerged):
+		// bound the wait so a hub never hangs on shutdown. The process is
+		// exiting or the broker is abandoned either way.
+		done := make(chan struct{})
+		go func() { _ = b.srv.Close(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(closeTimeout):
+			b.log.Warn("mqtt broker close timed out; continuing shutdown (mochi #488)", "after", closeTimeout)
+			return
+		}
 		deadline := time.Now().Add(5 * time.Second)
 		for atomic.LoadInt64(&b.srv.Info.ClientsConnected) > 0 && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
