@@ -16,9 +16,16 @@ import (
 // the site master key (which must exist: the hub makes it on first start)
 // and the lock's key generation.
 func LockSecret(cfg *Config, lock string) (string, error) {
+	secret, _, err := LockIdentity(cfg, lock)
+	return secret, err
+}
+
+// LockIdentity returns a configured lock's MQTT secret and command key, for
+// simulated locks and tools.
+func LockIdentity(cfg *Config, lock string) (secret string, commandKey []byte, err error) {
 	m, err := keys.Load(cfg.MasterKeyPath())
 	if err != nil {
-		return "", fmt.Errorf("read master key (the hub makes it on first start): %w", err)
+		return "", nil, fmt.Errorf("read master key (the hub makes it on first start): %w", err)
 	}
 	for _, l := range cfg.Locks {
 		if l.ID == lock {
@@ -26,10 +33,10 @@ func LockSecret(cfg *Config, lock string) (string, error) {
 			if gen == 0 {
 				gen = DefaultKeyGeneration
 			}
-			return m.LockSecret(l.ID, gen), nil
+			return m.LockSecret(l.ID, gen), m.LockCommandKey(l.ID, gen), nil
 		}
 	}
-	return "", fmt.Errorf("lock %q is not configured", lock)
+	return "", nil, fmt.Errorf("lock %q is not configured", lock)
 }
 
 // UserSecret returns the MQTT password of an integration user.

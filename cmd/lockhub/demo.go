@@ -2,22 +2,44 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/lockhub/lockhub/hub"
+	"github.com/lockhub/lockhub/simulators/locks"
+	simnex "github.com/lockhub/lockhub/simulators/nexudus"
+	"github.com/lockhub/lockhub/simulators/upstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
 )
 
 func demoCommand() command {
 	return command{
 		name:    "demo",
-		summary: "run a demo site on 127.0.0.1 (nothing to configure)",
-		help: `Runs the hub with the demo configuration (default configs/demo.yaml, data in
-./.lockhub-demo), everything on 127.0.0.1, and prints what to try. Stop it
-with Ctrl-C.`,
+		summary: "run a demo site on 127.0.0.1: hub, simulated Nexudus, locks and upstream",
+		help: `Runs a whole demo site on 127.0.0.1 with nothing to configure: the hub, a
+simulated Nexudus with a small coworking space (two locations, fifteen doors,
+two hundred members with bookings, passes and contracts), simulated locks
+tapping cards and PINs, and a simulated upstream receiving the event log.
+Prints the status page URL and what to try; Ctrl-C stops everything.`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			config := fs.String("config", "configs/demo.yaml", "demo site configuration `file`")
-			level := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
+			mqttAddr := fs.String("mqtt", "127.0.0.1:1883", "MQTT listen `address`")
+			httpAddr := fs.String("http", "127.0.0.1:8080", "status page and API listen `address`")
+			dataDir := fs.String("data", ".lockhub-demo", "data `directory` (made if missing)")
+			rate := fs.Float64("rate", 2, "taps per `second` over all simulated locks")
+			level := fs.String("log-level", "warn", "log `level`: debug, info, warn, error")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) != 0 {
 					return usagef("unexpected arguments %q", args)
@@ -26,43 +48,185 @@ with Ctrl-C.`,
 				if err != nil {
 					return usagef("%v", err)
 				}
-				return runHub(ctx, log, *config, func(h *hub.Hub) { printDemoBanner(e, h) })
+				return runDemo(ctx, e, log, demoOptions{mqtt: *mqttAddr, http: *httpAddr, data: *dataDir, rate: *rate})
 			}
 		},
 	}
 }
 
-func printDemoBanner(e *env, h *hub.Hub) {
-	cfg := h.Config()
-	addr := h.Broker().Addrs().TCP
-	fmt.Fprintf(e.stdout, "\nlockhub demo: site %q, MQTT on %s, data in %s\n", cfg.Site.ID, addr, cfg.Site.DataDir)
-	if len(cfg.Locks) == 0 {
-		return
-	}
-	lock := cfg.Locks[0].ID
-	secret, err := hub.LockSecret(cfg, lock)
-	if err != nil {
-		return
-	}
-	host, port := splitHostPort(addr)
-	fmt.Fprintf(e.stdout, `
-Try it as lock %[1]q would (mosquitto-clients), in two terminals:
-
-  mosquitto_sub -h %[3]s -p %[4]s -u %[1]s -P '%[2]s' -i %[1]s/sub -t 'lockhub/v1/locks/%[1]s/res' -v
-  mosquitto_pub -h %[3]s -p %[4]s -u %[1]s -P '%[2]s' -i %[1]s/pub -q 1 \
-    -t 'lockhub/v1/locks/%[1]s/req' -m '{"v":1,"id":"r1","type":"card","credential":"04:A1:B2:C3"}'
-
-Lock secrets: lockhub device -config configs/demo.yaml secret LOCK
-Protocol:     docs/protocol.md. Stop the demo with Ctrl-C.
-
-`, lock, secret, host, port)
+type demoOptions struct {
+	mqtt, http, data string
+	rate             float64
 }
 
-func splitHostPort(addr string) (string, string) {
-	for i := len(addr) - 1; i >= 0; i-- {
-		if addr[i] == ':' {
-			return addr[:i], addr[i+1:]
+func randomToken() string {
+	b := make([]byte, 18)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func runDemo(ctx context.Context, e *env, log *slog.Logger, o demoOptions) error {
+	// Three stages, stopped in reverse: the simulators of external systems,
+	// the hub, the locks. So the hub's last events still reach the upstream.
+	simCtx, stopSims := context.WithCancel(context.Background())
+	defer stopSims()
+	g, gctx := errgroup.WithContext(simCtx)
+
+	// The simulated Nexudus, seeded with the demo space.
+	nex := simnex.New(simnex.Config{})
+	if err := nex.SeedDemo(time.Now()); err != nil {
+		return fmt.Errorf("seed the simulated Nexudus: %w", err)
+	}
+	nexLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	g.Go(func() error { return nex.Serve(gctx, nexLn, log.With("component", "sim-nexudus")) })
+	bizs := nex.Businesses()
+	if len(bizs) < 2 {
+		return fmt.Errorf("the simulated Nexudus seeded %d locations, want 2", len(bizs))
+	}
+	sto, ldn := bizs[0].UniqueID, bizs[1].UniqueID // SeedDemo adds Stockholm, then London
+
+	// The simulated upstream.
+	upToken := randomToken()
+	sink := upstream.New(upstream.Config{Token: upToken})
+	upLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	g.Go(func() error { return sink.Serve(gctx, upLn, log.With("component", "sim-upstream")) })
+
+	// The hub, on a generated site config.
+	webhookToken := randomToken()
+	for k, v := range map[string]string{demoEnvNexudus: "secret", demoEnvWebhook: webhookToken, demoEnvUpstream: upToken} {
+		os.Setenv(k, v) // this process only: the demo's own secrets
+	}
+	dataDir, err := filepath.Abs(o.data)
+	if err != nil {
+		return err
+	}
+	site := demoSite{dataDir: dataDir, mqttAddr: o.mqtt, httpAddr: o.http,
+		nexudusURL: "http://" + nexLn.Addr().String() + "/api/", upstreamURL: "http://" + upLn.Addr().String() + "/v1/events",
+		stockholmBiz: sto, londonBiz: ldn, user: "admin@example.org"}
+	cfg, err := hub.LoadConfig(strings.NewReader(site.yaml()))
+	if err != nil {
+		return fmt.Errorf("demo config: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h, err := hub.New(cfg, hub.Deps{Logger: log, Registerer: reg})
+	if err != nil {
+		stopSims()
+		g.Wait()
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%w\n(is another lockhub demo running? stop it, or pick other ports: lockhub demo -mqtt 127.0.0.1:11883 -http 127.0.0.1:18080)", err)
+		}
+		return err
+	}
+	defer h.Close()
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	defer stopHub()
+	hubDone := make(chan error, 1)
+	go func() { hubDone <- h.Run(hubCtx) }()
+	nex.SetWebhook(simnex.WebhookConfig{URL: "http://" + h.HTTPAddrs().Main + "/nexudus/webhook", Bearer: webhookToken})
+
+	// Simulated locks: one per door, tapping the space's real cards and PINs
+	// (and some unknown ones), with door events and short offline periods.
+	doors := demoDoors()
+	lockCtx, stopLocks := context.WithCancel(ctx)
+	defer stopLocks()
+	locksDone := make(chan error, 1)
+	go func() {
+		_, err := locks.Run(lockCtx, locks.Config{
+			BrokerURL: "tcp://" + h.Broker().Addrs().TCP,
+			Locks:     len(doors),
+			Identity: func(i int) (locks.Identity, error) {
+				id := doors[i].id
+				secret, key, err := hub.LockIdentity(h.Config(), id)
+				return locks.Identity{ID: id, Secret: secret, CommandKey: key}, err
+			},
+			V5Percent:   50,
+			Rate:        o.rate,
+			Duration:    math.MaxInt64,
+			Credentials: demoCredentials(nex),
+			EventRate:   o.rate / 4,
+			OfflineRate: 0.01,
+			OfflineFor:  20 * time.Second,
+			Output:      nil,
+		}, log)
+		if lockCtx.Err() != nil {
+			err = nil
+		}
+		locksDone <- err
+	}()
+
+	printDemoBanner(e, h, doors[0].id)
+	var errs []error
+	select {
+	case <-ctx.Done():
+	case err := <-locksDone:
+		errs = append(errs, fmt.Errorf("simulated locks: %w", err))
+		locksDone <- nil
+	case err := <-hubDone:
+		errs = append(errs, fmt.Errorf("hub: %w", err))
+		hubDone <- nil
+	}
+	fmt.Fprintln(e.stdout, "\nlockhub demo: stopping...")
+	stopLocks()
+	errs = append(errs, <-locksDone)
+	stopHub() // the hub uploads its last events on the way out
+	errs = append(errs, <-hubDone)
+	stopSims()
+	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		errs = append(errs, err)
+	}
+	rep := sink.Report()
+	fmt.Fprintf(e.stdout, "upstream received %d events in %d batches.\n", rep.Unique, rep.Accepted)
+	return errors.Join(errs...)
+}
+
+// demoCredentials picks cards and PINs of the space's members, weighted
+// towards active members, plus unknown cards and wrong PINs.
+func demoCredentials(nex *simnex.Server) string {
+	var parts []string
+	n := 0
+	for _, c := range nex.Credentials(0) {
+		if n >= 60 {
+			break
+		}
+		if c.Active || n%10 == 0 {
+			parts = append(parts, c.Type+":"+c.Value)
+			n++
 		}
 	}
-	return addr, "1883"
+	parts = append(parts, "card:?*6", "pin:?*4", "card:0xC1EA0001")
+	return strings.Join(parts, ",")
+}
+
+func printDemoBanner(e *env, h *hub.Hub, lock string) {
+	cfg := h.Config()
+	mqttAddr, web := h.Broker().Addrs().TCP, "http://"+h.HTTPAddrs().Main
+	secret, _ := hub.LockSecret(cfg, lock)
+	host, port, _ := net.SplitHostPort(mqttAddr)
+	fmt.Fprintf(e.stdout, `
+lockhub demo is running (Ctrl-C stops it)
+
+  status page   %[1]s/
+  metrics       %[1]s/metrics
+  MQTT          %[2]s   (data in %[3]s)
+
+Fifteen simulated doors tap cards and PINs of the simulated Nexudus space's
+members; the hub syncs bookings, passes and contracts from it and uploads its
+event log to a simulated upstream. Things to try:
+
+  - open the status page: locks, sync, outbox, recent decisions and why;
+  - ask the explainer (on the page): would card 0xC1EA0001 open %[4]q at 23:00?
+  - curl -s %[1]s/api/status | head
+  - be a lock yourself (mosquitto-clients), in two terminals:
+      mosquitto_sub -h %[5]s -p %[6]s -u %[4]s -P '%[7]s' -i %[4]s/sub -t 'lockhub/v1/locks/%[4]s/res' -v
+      mosquitto_pub -h %[5]s -p %[6]s -u %[4]s -P '%[7]s' -i %[4]s/pub -q 1 \
+        -t 'lockhub/v1/locks/%[4]s/req' -m '{"v":1,"id":"r1","type":"card","credential":"C1EA0001"}'
+
+`, web, mqttAddr, cfg.Site.DataDir, lock, host, port, secret)
 }

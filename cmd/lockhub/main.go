@@ -42,10 +42,6 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-// errNotWired is returned by subcommands the integrator has yet to wire to
-// the store and the running hub.
-var errNotWired = errors.New("not wired yet: this subcommand is registered but its implementation lands with the hub integration")
-
 // realMain runs lockhub with args (without the program name) and returns the
 // exit code. Tests call it in-process.
 func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {

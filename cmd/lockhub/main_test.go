@@ -109,13 +109,7 @@ func TestCheckConfigSecrets(t *testing.T) {
 	}
 }
 
-func TestUnwiredCommandsSayso(t *testing.T) {
-	for _, args := range [][]string{{"sim", "locks"}} {
-		code, _, errOut := runMain(t, args...)
-		if code != exitFailure || !strings.Contains(errOut, "not wired yet") {
-			t.Errorf("lockhub %v: exit %d, stderr %q; want 1 and not wired yet", args, code, errOut)
-		}
-	}
+func TestRunWithMissingConfig(t *testing.T) {
 	code, _, errOut := runMain(t, "run", "-config", filepath.Join(t.TempDir(), "nope.yaml"))
 	if code != exitFailure || !strings.Contains(errOut, "load config") {
 		t.Errorf("run with a missing config: exit %d, stderr %q", code, errOut)
