@@ -17,7 +17,9 @@ func TestSimLocksAgainstARunningHub(t *testing.T) {
 	defer cancel()
 	var hubErr syncWriter
 	done := make(chan int, 1)
-	go func() { done <- realMain(ctx, []string{"run", "-config", cfg, "-log-level", "info"}, &syncWriter{}, &hubErr) }()
+	go func() {
+		done <- realMain(ctx, []string{"run", "-config", cfg, "-log-level", "info"}, &syncWriter{}, &hubErr)
+	}()
 	addr := ""
 	for deadline := time.Now().Add(20 * time.Second); addr == ""; time.Sleep(20 * time.Millisecond) {
 		for _, line := range strings.Split(hubErr.String(), "\n") {
