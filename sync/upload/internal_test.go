@@ -150,29 +150,6 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	for _, j := range []float64{0, 0.5, 0.999} {
-		b := backoff{base: time.Second, max: time.Minute, retryAfterMax: 10 * time.Minute, jitter: func() float64 { return j }}
-		for n := 1; n <= 100; n++ {
-			d := b.next(0)
-			nominal := time.Second << min(n-1, 20)
-			lo, hi := time.Duration(float64(nominal)*0.5), time.Duration(float64(nominal)*1.5)
-			if d > time.Minute || (nominal < time.Minute/2 && (d < lo || d > hi)) {
-				t.Fatalf("jitter %v failure %d: %v outside [%v, %v] or over the cap", j, n, d, lo, hi)
-			}
-		}
-		if d := b.next(3 * time.Second); d != 3*time.Second {
-			t.Errorf("Retry-After 3s gave %v", d)
-		}
-		if d := b.next(time.Hour); d != 10*time.Minute {
-			t.Errorf("Retry-After 1h gave %v, want the 10m cap", d)
-		}
-		b.reset()
-		if d := b.next(0); d > 1500*time.Millisecond {
-			t.Errorf("after reset: %v", d)
-		}
-	}
-}
 
 func FuzzDecodeState(f *testing.F) {
 	f.Add([]byte(`{"v":1}`))

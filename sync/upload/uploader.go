@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lockhub/lockhub/internal/backoff"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -28,7 +28,7 @@ type Uploader struct {
 	// time, and the encoder is theirs.
 	sendMu sync.Mutex
 	enc    *encoder
-	bo     backoff
+	bo     *backoff.Backoff
 
 	mu          sync.Mutex // guards what follows
 	st          state      // as last saved
@@ -65,13 +65,11 @@ func New(cfg Config, deps Deps) (*Uploader, error) {
 		u.now = time.Now
 	}
 	if u.sleep == nil {
-		u.sleep = sleep
+		u.sleep = backoff.Sleep
 	}
-	jitter := deps.Jitter
-	if jitter == nil {
-		jitter = rand.Float64
-	}
-	u.bo = backoff{base: cfg.BackoffBase, max: cfg.BackoffMax, retryAfterMax: cfg.RetryAfterMax, jitter: jitter}
+	// The delay is computed here and slept by u.sleep (injected in tests).
+	u.bo = backoff.New(backoff.Config{Base: cfg.BackoffBase, Max: cfg.BackoffMax,
+		RetryAfterMax: cfg.RetryAfterMax, Jitter: deps.Jitter})
 	if u.m, err = newMetrics(deps.Registerer); err != nil {
 		return nil, err
 	}
@@ -128,7 +126,7 @@ func (u *Uploader) Drain(ctx context.Context) error {
 			fallthrough
 		default:
 			u.failed(out)
-			d := u.bo.next(out.retryAfter)
+			d := u.bo.Next(out.retryAfter)
 			if err := u.sleep(ctx, d); err != nil {
 				return err
 			}
@@ -230,7 +228,7 @@ func (u *Uploader) setInflight(b *batch) error {
 // delivered acknowledges b: the outbox pointer moves past it and the
 // in-flight record goes, in one transaction.
 func (u *Uploader) delivered(b *batch) error {
-	u.bo.reset()
+	u.bo.Reset()
 	u.mu.Lock()
 	st := u.st
 	st.Inflight = nil
@@ -258,7 +256,7 @@ func (u *Uploader) park(b *batch, out outcome) (bool, error) {
 		u.mu.Unlock()
 		return false, nil
 	}
-	u.bo.reset()
+	u.bo.Reset()
 	now := u.now()
 	rec := b.rec
 	rec.Status, rec.Message, rec.ParkedAt = out.status, trimMessage(out.msg), now.UTC()
