@@ -1,8 +1,13 @@
 package hub
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/lockhub/lockhub/internal/store"
+	"github.com/lockhub/lockhub/sync/pull"
 
 	"github.com/lockhub/lockhub/sync/upload"
 )
@@ -17,7 +22,7 @@ func (h *Hub) openUpload(cfg *Config) error {
 	}
 	var err error
 	if h.retention, err = upload.NewRetention(upload.RetentionConfig{Domains: retentions},
-		upload.RetentionDeps{Log: h.events, Logger: h.log, Now: h.now}); err != nil {
+		upload.RetentionDeps{Log: h.events, EraseMembers: h.eraseDeparted, Logger: h.log, Now: h.now}); err != nil {
 		return fmt.Errorf("start retention job: %w", err)
 	}
 	u := cfg.Upstream
@@ -42,3 +47,34 @@ func (h *Hub) openUpload(cfg *Config) error {
 	}
 	return nil
 }
+
+// eraseDeparted deletes the domain's members that Nexudus stopped listing
+// before cutoff (the sync records when: pull.DepartedPrefix), with their
+// credentials and grants, as one batch.
+func (h *Hub) eraseDeparted(ctx context.Context, domain string, cutoff time.Time) (int, error) {
+	b := store.NewBatch()
+	n := 0
+	for name, v := range h.store.Cursors(pull.DepartedPrefix) {
+		id := strings.TrimPrefix(name, pull.DepartedPrefix)
+		if dom, _, ok := pull.ParseMemberID(id); !ok || dom != domain {
+			continue
+		}
+		if at, err := time.Parse(time.RFC3339, v); err != nil || !at.Before(cutoff) {
+			continue
+		}
+		b.DeleteMember(id)
+		b.SetCursor(name, "")
+		n++
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if err := h.store.Apply(ctx, b); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// RunRetention runs the retention job once, now (it also runs on its own
+// schedule inside Run).
+func (h *Hub) RunRetention(ctx context.Context) error { return h.retention.RunOnce(ctx) }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/lockhub/lockhub/policy"
@@ -170,4 +171,17 @@ func (s *Store) Counts() Counts {
 		}
 	}
 	return c
+}
+
+// Cursors returns the cursors whose names start with prefix.
+func (s *Store) Cursors(prefix string) map[string]string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := map[string]string{}
+	for k, v := range s.st.cursors {
+		if strings.HasPrefix(k, prefix) {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -298,6 +298,18 @@ func (s *Server) CancelBooking(id int, reason int) (int, error) {
 	return cid, err
 }
 
+// DeleteCoworker removes a coworker, as an admin deleting a customer does:
+// no tombstone, the record simply disappears from the lists.
+func (s *Server) DeleteCoworker(id int) error {
+	return s.change(func(time.Time) error {
+		if _, err := get(s.st.coworkers, "coworker", id); err != nil {
+			return err
+		}
+		delete(s.st.coworkers, id)
+		return nil
+	})
+}
+
 // DeleteBooking hard-deletes a booking: it disappears with no tombstone and
 // no CancelledBooking (nexudus.md §3.5); the webhook still fires (trigger 3).
 func (s *Server) DeleteBooking(id int) error {

@@ -69,6 +69,11 @@ func (s *Syncer) reconcile(ctx context.Context, now time.Time, window time.Durat
 	d := s.newDeriver(t, now)
 	p := &plan{evidence: map[memberGroup]bool{}, revoked: map[string]bool{}}
 	s.deriveCoworkers(d, sn.coworkers, p)
+	listed := make(map[int64]bool, len(sn.coworkers))
+	for _, c := range sn.coworkers {
+		listed[c.ID] = true
+	}
+	departed := s.departures(listed, p, now)
 	for i := range sn.bookings {
 		p.derived = d.booking(&sn.bookings[i], p.derived)
 	}
@@ -92,6 +97,9 @@ func (s *Syncer) reconcile(ctx context.Context, now time.Time, window time.Durat
 	ch, err := s.buildChange(p, now)
 	if err != nil {
 		return err
+	}
+	for name, v := range departed {
+		ch.setCursor(name, v)
 	}
 	start := s.client.FilterTime(now)
 	for _, e := range incrementalEntities() {
