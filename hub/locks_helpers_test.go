@@ -143,8 +143,8 @@ type rawLock struct {
 func connectRaw(t testing.TB, h *hub.Hub, lock string) *rawLock {
 	t.Helper()
 	rl := &rawLock{id: lock, res: make(chan []byte, 64)}
-	opts := paho.NewClientOptions().AddBroker("tcp://"+h.Broker().Addrs().TCP).
-		SetClientID(lock+"/raw").SetUsername(lock).
+	opts := paho.NewClientOptions().AddBroker("tcp://" + h.Broker().Addrs().TCP).
+		SetClientID(lock + "/raw").SetUsername(lock).
 		SetPassword(h.Keys().LockSecret(lock, hub.DefaultKeyGeneration)).
 		SetAutoReconnect(false).SetConnectRetry(false).SetKeepAlive(30 * time.Second)
 	rl.c = paho.NewClient(opts)
