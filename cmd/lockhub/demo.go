@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/lockhub/lockhub/hub"
+	"github.com/lockhub/lockhub/policy"
 	"github.com/lockhub/lockhub/simulators/locks"
 	simnex "github.com/lockhub/lockhub/simulators/nexudus"
 	"github.com/lockhub/lockhub/simulators/upstream"
@@ -134,6 +135,13 @@ func runDemo(ctx context.Context, e *env, log *slog.Logger, o demoOptions) error
 	// Simulated locks: one per door, tapping the space's real cards and PINs
 	// (and some unknown ones), with door events and short offline periods.
 	doors := demoDoors()
+	// Wait (bounded) for the first Nexudus pass, so the locks tap the
+	// credentials of members who hold access now.
+	for deadline := time.Now().Add(45 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(200 * time.Millisecond) {
+		if !h.Store().LastSync("sto").IsZero() && !h.Store().LastSync("ldn").IsZero() {
+			break
+		}
+	}
 	lockCtx, stopLocks := context.WithCancel(ctx)
 	defer stopLocks()
 	locksDone := make(chan error, 1)
@@ -149,7 +157,7 @@ func runDemo(ctx context.Context, e *env, log *slog.Logger, o demoOptions) error
 			V5Percent:   50,
 			Rate:        o.rate,
 			Duration:    math.MaxInt64,
-			Credentials: demoCredentials(nex),
+			Credentials: demoCredentials(nex, h, doors),
 			EventRate:   o.rate / 4,
 			OfflineRate: 0.01,
 			OfflineFor:  20 * time.Second,
@@ -186,18 +194,34 @@ func runDemo(ctx context.Context, e *env, log *slog.Logger, o demoOptions) error
 	return errors.Join(errs...)
 }
 
-// demoCredentials picks cards and PINs of the space's members, weighted
-// towards active members, plus unknown cards and wrong PINs.
-func demoCredentials(nex *simnex.Server) string {
+// demoCredentials picks cards and PINs of the space's members: heavily
+// weighted those that open some door now (asked of the hub's own decision
+// engine), lightly the others (inactive members, no booking today), plus
+// unknown cards and wrong PINs.
+func demoCredentials(nex *simnex.Server, h *hub.Hub, doors []demoDoor) string {
 	var parts []string
-	n := 0
+	now := time.Now()
 	for _, c := range nex.Credentials(0) {
-		if n >= 60 {
-			break
+		typ := policy.CredCard
+		if c.Type == "pin" {
+			typ = policy.CredPIN
 		}
-		if c.Active || n%10 == 0 {
+		cred, err := h.Keys().Digest(typ, c.Value)
+		if err != nil {
+			continue
+		}
+		opens := false
+		for _, d := range doors {
+			if h.Store().Decide(now, policy.Request{Lock: d.id, Credential: cred}).Allowed() {
+				opens = true
+				break
+			}
+		}
+		switch {
+		case opens:
+			parts = append(parts, c.Type+":"+c.Value+"*8")
+		case len(parts) < 200:
 			parts = append(parts, c.Type+":"+c.Value)
-			n++
 		}
 	}
 	parts = append(parts, "card:?*6", "pin:?*4", "card:0xC1EA0001")
