@@ -247,7 +247,7 @@ func (b *ExternalBroker) connect() (<-chan error, error) {
 	filters := map[string]byte{
 		"$share/" + b.cfg.ShareGroup + "/" + wire.Filter(wire.KindReq): 1,
 		"$share/" + b.cfg.ShareGroup + "/" + wire.Filter(wire.KindEvt): 1,
-		wire.Filter(wire.KindState): 1,
+		wire.Filter(wire.KindState):                                    1,
 	}
 	for _, x := range b.extra {
 		filters[x.Filter] = 1
