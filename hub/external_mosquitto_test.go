@@ -99,6 +99,7 @@ acl_file %s
 persistence false
 max_queued_messages 100000
 max_inflight_messages 0
+set_tcp_nodelay true
 log_dest stderr
 log_type error
 log_type warning
