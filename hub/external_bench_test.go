@@ -91,4 +91,3 @@ func BenchmarkExternalRoundTrip(b *testing.B) {
 		})
 	}
 }
-
