@@ -124,6 +124,9 @@ func NewExternalBroker(cfg ExternalConfig, deps ExternalDeps) (*ExternalBroker, 
 	if b.now == nil {
 		b.now = time.Now
 	}
+	for i := range b.shards {
+		b.shards[i] = make(chan extMsg, extQueue)
+	}
 	for _, x := range deps.Extra {
 		if x.Filter == "" || x.Handle == nil {
 			return nil, errors.New("new external broker: extra subscription needs a filter and a handler")
@@ -169,18 +172,18 @@ func (b *ExternalBroker) Run(ctx context.Context) error {
 		return errors.New("external broker: closed before Run")
 	default:
 	}
+	stop := make(chan struct{})
 	for i := range b.shards {
-		b.shards[i] = make(chan extMsg, extQueue)
 		b.workers.Add(1)
-		go b.work(b.shards[i])
+		go b.work(b.shards[i], stop)
 	}
 	b.workers.Add(1)
-	go b.work(b.extraQ)
+	go b.work(b.extraQ, stop)
 	defer func() {
-		for _, q := range b.shards {
-			close(q)
-		}
-		close(b.extraQ)
+		// The queues are never closed: a late delivery from a dying client
+		// must not panic. route gives up once b.closed is closed.
+		b.Close()
+		close(stop)
 		b.workers.Wait()
 	}()
 	delay := b.cfg.ReconnectMin
@@ -298,7 +301,7 @@ func (b *ExternalBroker) route(_ paho.Client, m paho.Message) {
 	if err != nil {
 		for _, x := range b.extra {
 			if filterCovers(x.Filter, topic) {
-				b.extraQ <- extMsg{msg: m, handler: x.Handle}
+				b.enqueue(b.extraQ, extMsg{msg: m, handler: x.Handle})
 				return
 			}
 		}
@@ -309,14 +312,27 @@ func (b *ExternalBroker) route(_ paho.Client, m paho.Message) {
 		m.Ack() // a retained request or event is a misconfigured client's
 		return
 	}
-	b.shards[maphash.String(b.seed, lock)%uint64(len(b.shards))] <- extMsg{lock: lock, kind: kind, msg: m}
+	b.enqueue(b.shards[maphash.String(b.seed, lock)%uint64(len(b.shards))], extMsg{lock: lock, kind: kind, msg: m})
 }
 
-func (b *ExternalBroker) work(q <-chan extMsg) {
+// enqueue waits for room in q, or gives up (not acking) once closed.
+func (b *ExternalBroker) enqueue(q chan<- extMsg, x extMsg) {
+	select {
+	case q <- x:
+	case <-b.closed:
+	}
+}
+
+func (b *ExternalBroker) work(q <-chan extMsg, stop <-chan struct{}) {
 	defer b.workers.Done()
-	for x := range q {
-		b.handle(x)
-		x.msg.Ack() // after the handler: a request in hand when the hub dies is redelivered or retried
+	for {
+		select {
+		case x := <-q:
+			b.handle(x)
+			x.msg.Ack() // after the handler: a request in hand when the hub dies is redelivered or retried
+		case <-stop:
+			return
+		}
 	}
 }
 
