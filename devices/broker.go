@@ -207,8 +207,14 @@ func (b *Broker) addListener(l listeners.Listener, ln net.Listener) error {
 	return nil
 }
 
-// Addrs returns the bound listener addresses.
-func (b *Broker) Addrs() BrokerAddrs { return b.addrs }
+// Addrs returns the bound listener addresses (none for a nil Broker: a hub
+// in external mode has no embedded broker).
+func (b *Broker) Addrs() BrokerAddrs {
+	if b == nil {
+		return BrokerAddrs{}
+	}
+	return b.addrs
+}
 
 // Run serves MQTT until ctx is done or Close is called, then closes the
 // broker and returns once its client connections have ended.

@@ -125,6 +125,7 @@ func (h *Hub) revoke(r *http.Request, actor string) (int, any, error) {
 		return 0, nil, err
 	}
 	stored, _ := h.store.Revocation(k)
+	h.relayRevocation(stored, false)
 	h.log.Info("revoked", "kind", revocationJSON(&stored).Kind, "member", k.Member, "domain", k.Domain, "actor", actor)
 	return http.StatusCreated, RevocationResponse{Revocation: revocationJSON(&stored)}, nil
 }
@@ -155,6 +156,7 @@ func (h *Hub) unrevoke(r *http.Request, actor string) (int, any, error) {
 	if err := h.auditRevocation(r, "unrevoke", actor, k); err != nil {
 		return 0, nil, err
 	}
+	h.relayRevocation(rev, true)
 	h.log.Info("revocation lifted", "member", k.Member, "domain", k.Domain, "actor", actor)
 	return http.StatusOK, RevocationResponse{Revocation: revocationJSON(&rev)}, nil
 }

@@ -33,7 +33,7 @@ func (c *Config) SecretRefs() []SecretRef {
 	return []SecretRef{
 		c.HTTP.ViewerToken(), c.HTTP.AdminToken(),
 		c.Nexudus.Password(), c.Nexudus.WebhookToken(), c.Nexudus.AccessGroupsToken(),
-		c.Upstream.Token(),
+		c.Upstream.Token(), c.MQTT.External.Password(),
 	}
 }
 

@@ -62,7 +62,7 @@ func TestSecret(t *testing.T) {
 		t.Errorf("err = %v, want ErrSecretNotConfigured", err)
 	}
 	refs := c.SecretRefs()
-	if len(refs) != 6 || refs[2].Field != "nexudus.password" {
+	if len(refs) != 7 || refs[2].Field != "nexudus.password" || refs[6].Field != "mqtt.external.password" {
 		t.Errorf("SecretRefs() = %+v", refs)
 	}
 }

@@ -2,9 +2,14 @@ package hub
 
 import "time"
 
-// MQTTConfig is the embedded broker.
+// MQTTConfig is the lock network: the embedded broker, or (mode external)
+// the connection to an external one.
 type MQTTConfig struct {
-	Listeners MQTTListeners `yaml:"listeners"`
+	// Mode is embedded (default) or external (see ExternalMQTTConfig).
+	Mode string `yaml:"mode"`
+	// External is the external broker, used in external mode only.
+	External  ExternalMQTTConfig `yaml:"external"`
+	Listeners MQTTListeners      `yaml:"listeners"`
 	// MaxClients bounds concurrent MQTT connections. Zero means 12000.
 	MaxClients int `yaml:"max_clients"`
 	// Users are integration clients (tools, building systems) with explicit
@@ -79,6 +84,8 @@ type AuthThrottleConfig struct {
 }
 
 func (m *MQTTConfig) setDefaults() {
+	setStr(&m.Mode, MQTTModeEmbedded)
+	m.External.setDefaults()
 	setStr(&m.Listeners.TCP.Address, "127.0.0.1:1883")
 	setInt(&m.MaxClients, 12000)
 	setInt(&m.Keypad.MaxFailures, 5)

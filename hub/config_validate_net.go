@@ -76,6 +76,7 @@ func (v *validator) mqtt() {
 	v.count("mqtt.auth_failures.max_failures", m.AuthFailures.MaxFailures, 1_000_000)
 	v.duration("mqtt.auth_failures.window", m.AuthFailures.Window, 0, 24*time.Hour)
 	v.duration("mqtt.auth_failures.block", m.AuthFailures.Block, 0, 24*time.Hour)
+	v.mqttExternal()
 }
 
 // checkFilter validates an MQTT topic filter.

@@ -55,7 +55,7 @@ func (h *Hub) checkLocks(now time.Time) {
 	var off []string
 	online := map[string]bool{}
 	lastSeen := map[string]time.Time{}
-	for _, p := range h.broker.Presence() {
+	for _, p := range h.lockNet.Presence() {
 		online[p.Lock] = p.Online
 		lastSeen[p.Lock] = p.LastSeen
 	}

@@ -49,7 +49,10 @@ type Hub struct {
 
 	store     *store.Store
 	events    *events.Log
-	broker    *devices.Broker
+	broker    *devices.Broker         // nil in external mode
+	external  *devices.ExternalBroker // nil in embedded mode
+	lockNet   lockNetwork             // whichever of the two serves the locks
+	relay     *relay                  // hub-to-hub relay; nil in embedded mode
 	locks     *devices.Service
 	uploader  *upload.Uploader // nil without upstream.url
 	retention *upload.Retention
@@ -111,8 +114,8 @@ func New(cfg *Config, deps Deps) (_ *Hub, err error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	if h.keys, err = keys.LoadOrCreate(cfg.MasterKeyPath()); err != nil {
-		return nil, fmt.Errorf("open master key: %w", err)
+	if h.keys, err = openMasterKey(cfg); err != nil {
+		return nil, err
 	}
 	if h.store, err = store.Open(store.Config{
 		Dir:            filepath.Join(dataDir, storeDirName),
@@ -165,8 +168,12 @@ func New(cfg *Config, deps Deps) (_ *Hub, err error) {
 	return h, nil
 }
 
-// openLocks starts the broker and the lock service.
+// openLocks starts the broker (or, in external mode, the client of the
+// external one) and the lock service.
 func (h *Hub) openLocks(cfg *Config) error {
+	if cfg.MQTT.IsExternal() {
+		return h.openExternal(cfg)
+	}
 	fwd := lockHandlers{h: h}
 	broker, err := devices.NewBroker(brokerConfig(cfg), devices.BrokerDeps{
 		Logger:     h.log,
@@ -181,8 +188,13 @@ func (h *Hub) openLocks(cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("start mqtt broker: %w", err)
 	}
-	h.broker = broker
+	h.broker, h.lockNet = broker, broker
 	h.closers = append(h.closers, func() error { broker.Close(); return nil })
+	return h.openService(cfg, broker, broker, lockStates{h.store})
+}
+
+// openService makes the lock service: the decision path both modes share.
+func (h *Hub) openService(cfg *Config, cmds devices.CommandSender, status devices.StatusSink, states devices.LockStates) (err error) {
 	h.locks, err = devices.NewService(devices.KeypadConfig{
 		MaxFailures: cfg.MQTT.Keypad.MaxFailures,
 		Window:      cfg.MQTT.Keypad.Window.Std(),
@@ -194,10 +206,10 @@ func (h *Hub) openLocks(cfg *Config) error {
 		Decider:    h.store,
 		Digest:     h.keys.Digest,
 		Events:     recordingSink{eventSink: eventSink{h: h}, ring: h.ring},
-		LockStates: lockStates{h.store},
+		LockStates: states,
 		CommandKey: h.commandKey,
-		Commands:   broker,
-		Status:     broker,
+		Commands:   cmds,
+		Status:     status,
 	})
 	if err != nil {
 		return fmt.Errorf("start lock service: %w", err)
@@ -209,7 +221,7 @@ func (h *Hub) openLocks(cfg *Config) error {
 // first (no new requests), then the background loops. Close releases them.
 func (h *Hub) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return h.broker.Run(gctx) })
+	g.Go(func() error { return h.lockNet.Run(gctx) })
 	g.Go(func() error { return h.store.Run(gctx) })
 	g.Go(func() error { return h.events.Run(gctx) })
 	g.Go(func() error { return h.retention.Run(gctx) })
@@ -256,8 +268,11 @@ func (h *Hub) Store() *store.Store { return h.store }
 // Events is the hub's event log.
 func (h *Hub) Events() *events.Log { return h.events }
 
-// Broker is the embedded broker.
+// Broker is the embedded broker (nil in external mode).
 func (h *Hub) Broker() *devices.Broker { return h.broker }
+
+// External is the client of the external broker (nil in embedded mode).
+func (h *Hub) External() *devices.ExternalBroker { return h.external }
 
 // Locks is the lock service (admin actions on locks).
 func (h *Hub) Locks() *devices.Service { return h.locks }

@@ -121,7 +121,7 @@ func (h *Hub) nexudusHandler() http.Handler {
 	if h.nexudus == nil {
 		return http.NotFoundHandler()
 	}
-	return h.nexudus.Handler()
+	return h.relayWebhooks(h.nexudus.Handler())
 }
 
 func optionalSecret(cfg *Config, ref SecretRef) (string, error) {

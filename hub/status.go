@@ -118,7 +118,7 @@ func (h *Hub) lockViews(now time.Time) []LockView {
 		index[l.ID] = len(out)
 		out = append(out, LockView{ID: l.ID, Name: l.Name, Domain: l.Domain, Configured: true, Door: "unknown", Battery: -1})
 	}
-	for _, p := range h.broker.Presence() {
+	for _, p := range h.lockNet.Presence() {
 		i, ok := index[p.Lock]
 		if !ok {
 			i = len(out)
