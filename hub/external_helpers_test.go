@@ -133,25 +133,16 @@ func presenceOf(h *hub.Hub, lock string) (devices.LockPresence, bool) {
 
 func waitUntil(tb testing.TB, what string, cond func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(extWait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting: %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	poll(tb, extWait, what, cond)
 }
 
-// newSimLock connects one simulated MQTT 3.1.1 lock.
-func newSimLock(tb testing.TB, url string, id locks.Identity) *locks.Lock {
+// connectLockURL connects one simulated MQTT 3.1.1 lock to the broker at url.
+func connectLockURL(tb testing.TB, url string, id locks.Identity) *locks.Lock {
 	tb.Helper()
-	l, err := locks.NewLock(locks.LockConfig{Identity: id, BrokerURL: url, RequestTimeout: 2 * time.Second,
-		EventResend: 500 * time.Millisecond, EventResendMax: time.Second, ReconnectMin: 50 * time.Millisecond,
-		ReconnectMax: 200 * time.Millisecond}, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(l.Close)
+	l := newSimLock(tb, "", id, locks.MQTT311, func(c *locks.LockConfig) {
+		c.BrokerURL, c.RequestTimeout = url, 2*time.Second
+		c.EventResend = 500 * time.Millisecond
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), extWait)
 	defer cancel()
 	if err := l.Connect(ctx); err != nil {

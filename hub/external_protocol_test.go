@@ -72,14 +72,14 @@ func TestProtocolBothModes(t *testing.T) {
 		run  func(t *testing.T, s protoSite)
 	}{
 		{"granted card", func(t *testing.T, s protoSite) {
-			l := newSimLock(t, s.url, s.ids["front"])
+			l := connectLockURL(t, s.url, s.ids["front"])
 			r, _, err := l.Tap(t.Context(), wire.TypeCard, extCard)
 			if err != nil || !r.Granted() || r.Reason != "allowed" {
 				t.Fatalf("tap = %+v, %v; want granted/allowed", r, err)
 			}
 		}},
 		{"unknown card denied", func(t *testing.T, s protoSite) {
-			l := newSimLock(t, s.url, s.ids["back"])
+			l := connectLockURL(t, s.url, s.ids["back"])
 			r, _, err := l.Tap(t.Context(), wire.TypeCard, "0BADC0DE")
 			if err != nil || r.Granted() || r.Reason != "unknown_credential" {
 				t.Fatalf("tap = %+v, %v; want denied/unknown_credential", r, err)
@@ -101,7 +101,7 @@ func TestProtocolBothModes(t *testing.T) {
 			}
 		}},
 		{"time request answered by a signed time command", func(t *testing.T, s protoSite) {
-			l := newSimLock(t, s.url, s.ids["back"])
+			l := connectLockURL(t, s.url, s.ids["back"])
 			if _, err := l.SyncTime(t.Context()); err != nil {
 				t.Fatalf("SyncTime: %v", err)
 			}
@@ -110,7 +110,7 @@ func TestProtocolBothModes(t *testing.T) {
 			}
 		}},
 		{"door event stored and acked", func(t *testing.T, s protoSite) {
-			l := newSimLock(t, s.url, s.ids["front"])
+			l := connectLockURL(t, s.url, s.ids["front"])
 			before := doorEvents(t, s.h, "front")
 			seq := l.DoorEvent(wire.EventOpened)
 			waitUntil(t, "event acked", func() bool { return l.Unacked() == 0 })
@@ -119,7 +119,7 @@ func TestProtocolBothModes(t *testing.T) {
 			}
 		}},
 		{"presence from state and last will", func(t *testing.T, s protoSite) {
-			l := newSimLock(t, s.url, s.ids["back"])
+			l := connectLockURL(t, s.url, s.ids["back"])
 			waitUntil(t, "lock online", func() bool { p, ok := presenceOf(s.h, "back"); return ok && p.Online })
 			if err := l.GoOffline(t.Context(), time.Hour, true); err != nil {
 				t.Fatal(err)
@@ -127,7 +127,7 @@ func TestProtocolBothModes(t *testing.T) {
 			waitUntil(t, "lock offline (will)", func() bool { p, _ := presenceOf(s.h, "back"); return !p.Online })
 		}},
 		{"lockdown command reaches the lock and holds in decisions", func(t *testing.T, s protoSite) {
-			l := newSimLock(t, s.url, s.ids["front"])
+			l := connectLockURL(t, s.url, s.ids["front"])
 			waitUntil(t, "lock online", func() bool { p, ok := presenceOf(s.h, "front"); return ok && p.Online })
 			if err := s.h.Locks().SetLockdown(context.Background(), "front", true, "test"); err != nil {
 				t.Fatalf("SetLockdown: %v", err)

@@ -254,13 +254,7 @@ func (lc *lockClient) publishState(t *testing.T, st wire.LockState) {
 // waitFor polls cond until it holds or 5 s pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	poll(t, 5*time.Second, what, cond)
 }
 
 // contains reports whether s contains every one of subs, naming the first
