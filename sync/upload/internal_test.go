@@ -150,7 +150,6 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 }
 
-
 func FuzzDecodeState(f *testing.F) {
 	f.Add([]byte(`{"v":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
