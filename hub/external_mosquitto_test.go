@@ -62,6 +62,16 @@ pattern read lockhub/v1/locks/%%u/cmd
 // hubUser. It returns the tcp:// URL; the broker is stopped at cleanup.
 func startMosquitto(tb testing.TB, hubUser string, users map[string]string) string {
 	tb.Helper()
+	url, _ := startMosquittoWith(tb, hubUser, users, nil)
+	return url
+}
+
+// mosquittoTLS is a TLS listener's files; startMosquittoWith adds the
+// listener on another free port and returns its ssl:// URL.
+type mosquittoTLS struct{ CAFile, CertFile, KeyFile string }
+
+func startMosquittoWith(tb testing.TB, hubUser string, users map[string]string, tlsFiles *mosquittoTLS) (url, tlsURL string) {
+	tb.Helper()
 	bin := mosquittoBin(tb)
 	dir := tb.TempDir()
 	names := make([]string, 0, len(users))
@@ -104,6 +114,12 @@ log_dest stderr
 log_type error
 log_type warning
 `, me, port, pwFile, aclFile)
+	tlsPort := 0
+	if tlsFiles != nil {
+		tlsPort = freePort(tb)
+		conf += fmt.Sprintf("listener %d 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\n",
+			tlsPort, tlsFiles.CAFile, tlsFiles.CertFile, tlsFiles.KeyFile)
+	}
 	confFile := filepath.Join(dir, "mosquitto.conf")
 	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
 		tb.Fatal(err)
@@ -129,7 +145,10 @@ log_type warning
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			c.Close()
-			return "tcp://" + addr
+			if tlsPort != 0 {
+				return "tcp://" + addr, fmt.Sprintf("ssl://127.0.0.1:%d", tlsPort)
+			}
+			return "tcp://" + addr, ""
 		}
 		select {
 		case <-done:
