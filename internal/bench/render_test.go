@@ -42,7 +42,9 @@ func TestUpdateDocKeepsProse(t *testing.T) {
 }
 
 func TestRenderTables(t *testing.T) {
-	run := func(p50, p99 float64) Run { return Run{Target: 500, Achieved: 500, Replies: 5000, P50: p50, P99: p99, P999: p99 * 2} }
+	run := func(p50, p99 float64) Run {
+		return Run{Target: 500, Achieved: 500, Replies: 5000, P50: p50, P99: p99, P999: p99 * 2}
+	}
 	r := &Results{
 		Machine: Machine{CPU: "Test CPU", Cores: 2, GoVersion: "go1.26"},
 		Plan:    Plan{Members: 10, GrantsPer: 5, LockCounts: []int{100}, Rate: 500, Duration: time.Second, StepRates: []float64{1000}},
