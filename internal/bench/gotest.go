@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -19,6 +20,8 @@ type GoBench struct {
 	Count     int
 	BenchTime string // -benchtime ("" = default)
 	Short     bool   // -short
+	// Timeout is go test's -timeout (0 = 20m).
+	Timeout time.Duration
 }
 
 // GoBenchResult holds the metrics of each benchmark (name without the
@@ -44,7 +47,7 @@ func (r GoBenchResult) Stat(name, unit string) Stat {
 // runGoBench runs one go test benchmark invocation from the module root
 // dir and parses its output; log receives the raw output.
 func runGoBench(ctx context.Context, dir string, gb GoBench, log io.Writer) (GoBenchResult, error) {
-	args := []string{"test", "-run", "^$", "-bench", gb.Bench, "-benchmem", "-count", strconv.Itoa(max(gb.Count, 1)), "-timeout", "20m"}
+	args := []string{"test", "-run", "^$", "-bench", gb.Bench, "-benchmem", "-count", strconv.Itoa(max(gb.Count, 1)), "-timeout", cmp.Or(gb.Timeout, 20*time.Minute).String()}
 	if gb.BenchTime != "" {
 		args = append(args, "-benchtime", gb.BenchTime)
 	}
