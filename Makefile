@@ -30,8 +30,9 @@ vet: ## go vet and gofmt
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet $(PKGS)
 
-test: deps vet ## everything CI checks: deps, vet, all tests with the race detector (fuzz seeds included)
+test: deps vet ## everything CI checks: deps, vet, all tests with the race detector (fuzz seeds included), then bench-quick
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 18m $(PKGS)
+	$(MAKE) bench-quick
 
 test-short: ## quick loop: short tests without the race detector
 	$(GO) test -short -count=1 $(PKGS)
@@ -45,8 +46,11 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 20s)
 lint: vet ## static checks (vet, gofmt, import rules via tests)
 	$(GO) test -run 'TestImportRules' ./hub/
 
-bench: ## run the benchmarks and print the figures for docs/performance.md
-	$(GO) test -run '^$$' -bench . -benchmem -count $${COUNT:-5} -timeout 30m $(PKGS) | tee bench.out
+bench: build ## run every benchmark (~25 min on 2 cores) and rewrite the tables of docs/performance.md
+	./bin/lockhub bench -out bench-out -doc docs/performance.md
+
+bench-quick: build ## smoke run of the benchmark harness (small counts; fails on errors, not on speeds)
+	./bin/lockhub bench -quick -out bench-out/quick -md bench-out/quick/performance.md
 
 demo: build ## run the hub on configs/demo.yaml (everything on 127.0.0.1)
 	./bin/lockhub demo
@@ -54,4 +58,4 @@ demo: build ## run the hub on configs/demo.yaml (everything on 127.0.0.1)
 update-golden: ## rewrite golden files
 	$(GO) test ./devices/wire/ -run Golden -update
 
-.PHONY: help deps build vet test test-short fuzz lint bench demo update-golden
+.PHONY: help deps build vet test test-short fuzz lint bench bench-quick demo update-golden

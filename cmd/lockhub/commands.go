@@ -27,5 +27,6 @@ func commands() []command {
 		backupCommand(),
 		restoreCommand(),
 		simCommand(),
+		benchCommand(),
 	}
 }

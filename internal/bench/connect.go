@@ -1,0 +1,146 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lockhub/lockhub/simulators/locks"
+)
+
+// connectScenarios measures ConnectLocks locks connecting to a hub holding
+// the site's grants, and the hub's memory, under the default settings and
+// (MemVariants) under tighter Go memory settings.
+func (h *harness) connectScenarios(ctx context.Context) {
+	variants := []struct {
+		name string
+		env  []string
+	}{{"default", nil}}
+	if h.o.Plan.MemVariants {
+		variants = append(variants,
+			struct {
+				name string
+				env  []string
+			}{"GOMEMLIMIT=200MiB", []string{"GOMEMLIMIT=200MiB"}},
+			struct {
+				name string
+				env  []string
+			}{"GOGC=50", []string{"GOGC=50"}})
+	}
+	for _, v := range variants {
+		c, err := h.connect(ctx, v.name, v.env)
+		if err != nil {
+			h.fail("connect %s: %v", v.name, err)
+		}
+		h.res.Connect = append(h.res.Connect, c)
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+func (h *harness) connect(ctx context.Context, variant string, env []string) (Connect, error) {
+	p := h.o.Plan
+	res := Connect{Variant: variant, Locks: p.ConnectLocks, Procs: p.ConnectProcs}
+	hc, url, err := h.startHub(h.site, "process", env)
+	if err != nil {
+		return res, err
+	}
+	defer stopChild(h, hc)
+	time.Sleep(time.Second) // let the open settle before the idle figure
+	if res.Idle, err = hubMem(hc); err != nil {
+		return res, err
+	}
+	reps := p.ConnectRepeats
+	if variant != "default" {
+		reps = max(1, reps-1)
+	}
+	for rep := range reps {
+		load := Load{Before: loadAvg()}
+		secs, failed, err := h.connectOnce(url, p.ConnectLocks, p.ConnectProcs, func() error {
+			m, err := hubMem(hc)
+			res.Connected = append(res.Connected, m)
+			return err
+		})
+		load.After = loadAvg()
+		res.Load = append(res.Load, load)
+		res.Failed += failed
+		if err != nil {
+			return res, err
+		}
+		res.Seconds = append(res.Seconds, secs)
+		m := res.Connected[len(res.Connected)-1]
+		h.logf("connect %s run %d: %d locks in %.2f s, hub RSS %.1f MiB (heap %.1f, stacks %.1f), load %.2f→%.2f",
+			variant, rep+1, p.ConnectLocks, secs, mib(m.RSS), mib(m.HeapInuse), mib(m.StackInuse), load.Before, load.After)
+		// The hub needs a moment to drop the disconnected clients.
+		time.Sleep(3 * time.Second)
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+	}
+	return res, nil
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+func hubMem(c *child) (MemReport, error) {
+	line, err := c.call("mem", time.Minute)
+	if err != nil {
+		return MemReport{}, err
+	}
+	var m MemReport
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "ok ")), &m); err != nil {
+		return MemReport{}, fmt.Errorf("hub mem %q: %w", line, err)
+	}
+	return m, nil
+}
+
+// connectOnce starts procs lock-client processes with n locks in all, lets
+// them connect at once, calls measure with every lock connected, and
+// returns the connect time (the slowest process's).
+func (h *harness) connectOnce(url string, n, procs int, measure func() error) (float64, int, error) {
+	var cs []*child
+	defer func() {
+		for _, c := range cs {
+			stopChild(h, c)
+		}
+	}()
+	per := (n + procs - 1) / procs
+	for from := 0; from < n; from += per {
+		spec := LocksSpec{BrokerURL: url, MasterKey: filepath.Join(h.site, "master.key"), From: from, Count: min(per, n-from), Concurrency: 64}
+		c, line, err := startChild(h.o.Exe, RoleLocks, spec, nil, h.o.Log, time.Minute)
+		if err != nil {
+			return 0, 0, err
+		}
+		cs = append(cs, c)
+		if line != "built" {
+			return 0, 0, fmt.Errorf("lock process said %q", line)
+		}
+	}
+	for _, c := range cs {
+		if _, err := c.in.Write([]byte("go\n")); err != nil {
+			return 0, 0, err
+		}
+	}
+	var slowest time.Duration
+	failed := 0
+	for _, c := range cs {
+		line, err := c.readLine(5 * time.Minute)
+		if err != nil {
+			return 0, failed, err
+		}
+		var rep locks.ConnectReport
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "connected ")), &rep); err != nil {
+			return 0, failed, fmt.Errorf("lock process %q: %w", line, err)
+		}
+		failed += rep.Failed
+		slowest = max(slowest, rep.Elapsed)
+	}
+	if failed > 0 {
+		return slowest.Seconds(), failed, fmt.Errorf("%d locks failed to connect", failed)
+	}
+	return slowest.Seconds(), 0, measure()
+}

@@ -1,0 +1,417 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lockhub/lockhub/devices/wire"
+	"github.com/lockhub/lockhub/internal/keys"
+	"github.com/lockhub/lockhub/simulators/locks"
+	"github.com/lockhub/lockhub/simulators/responder"
+)
+
+// Options of a harness run.
+type Options struct {
+	Plan  Plan
+	Quick bool
+	// Exe is this binary (children are started from it).
+	Exe string
+	// ModuleDir is the module root, where `go test` runs.
+	ModuleDir string
+	// WorkDir holds the sites' data (removed by the caller); OutDir the
+	// JSON and the profiles.
+	WorkDir, OutDir string
+	// Log receives progress lines and the children's stderr.
+	Log io.Writer
+}
+
+// system is one broker side of the round-trip comparison.
+type system struct {
+	name string
+	url  string
+	pids func() []int
+}
+
+type harness struct {
+	o    Options
+	res  *Results
+	key  *keys.Master
+	site string // seeded data dir (process durability)
+}
+
+func (h *harness) logf(format string, args ...any) {
+	fmt.Fprintf(h.o.Log, "bench: "+format+"\n", args...)
+}
+
+func (h *harness) fail(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	h.logf("FAILED: %s", msg)
+	h.res.Failures = append(h.res.Failures, msg)
+}
+
+// Execute runs the plan and returns what it measured. Scenario failures are
+// listed in Results.Failures; the error is for a harness that could not
+// run at all.
+func Execute(ctx context.Context, o Options) (*Results, error) {
+	h := &harness{o: o, res: &Results{Machine: describeMachine(), Quick: o.Quick, Plan: o.Plan, Started: time.Now(), HubOpen: map[string]Stat{}}}
+	defer func() { h.res.Elapsed = time.Since(h.res.Started) }()
+	for _, gb := range o.Plan.GoBenches {
+		h.logf("go test -bench %s %s", gb.Bench, gb.Pkg)
+		r, err := runGoBench(ctx, o.ModuleDir, gb, io.Discard)
+		if err != nil {
+			h.fail("%v", err)
+		}
+		h.res.Micro = append(h.res.Micro, r)
+	}
+	if err := ctx.Err(); err != nil {
+		return h.res, err
+	}
+	if err := h.prepare(); err != nil {
+		return h.res, err
+	}
+	if err := h.compare(ctx); err != nil {
+		h.fail("round trips: %v", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return h.res, err
+	}
+	h.connectScenarios(ctx)
+	return h.res, ctx.Err()
+}
+
+func (h *harness) maxLocks() int {
+	n := max(h.o.Plan.ConnectLocks, h.o.Plan.StepLocks, h.o.Plan.ProfileLocks)
+	for _, c := range h.o.Plan.LockCounts {
+		n = max(n, c)
+	}
+	return n
+}
+
+// prepare seeds the site once (store and master key), then copies it for
+// the disk-durability hub.
+func (h *harness) prepare() error {
+	h.site = filepath.Join(h.o.WorkDir, "site-process")
+	d, err := seedSite(h.site, h.maxLocks(), h.o.Plan.Members, h.o.Plan.GrantsPer)
+	if err != nil {
+		return err
+	}
+	h.res.Seed = d
+	h.logf("seeded %d members, %d grants, %d locks in %v", h.o.Plan.Members, h.o.Plan.Members*h.o.Plan.GrantsPer, h.maxLocks(), d.Round(time.Millisecond))
+	if out, err := exec.Command("cp", "-a", h.site, filepath.Join(h.o.WorkDir, "site-disk")).CombinedOutput(); err != nil {
+		return fmt.Errorf("copy site: %v: %s", err, out)
+	}
+	h.key, err = keys.Load(filepath.Join(h.site, "master.key"))
+	return err
+}
+
+// startHub runs a hub child on dir and returns it with its MQTT URL.
+func (h *harness) startHub(dir, durability string, env []string) (*child, string, error) {
+	c, line, err := startChild(h.o.Exe, RoleHub, HubSpec{DataDir: dir, Locks: h.maxLocks(), Durability: durability}, env, h.o.Log, 5*time.Minute)
+	if err != nil {
+		return nil, "", err
+	}
+	f := strings.Fields(line)
+	if len(f) != 3 || f[0] != "ready" {
+		c.kill()
+		return nil, "", fmt.Errorf("hub process said %q", line)
+	}
+	ns, _ := strconv.ParseInt(f[2], 10, 64)
+	name := SysProcess
+	if durability == "disk" {
+		name = SysDisk
+	}
+	st := h.res.HubOpen[name]
+	h.res.HubOpen[name] = NewStat(append(st.Runs, time.Duration(ns).Seconds()))
+	return c, "tcp://" + f[1], nil
+}
+
+// compare starts the three systems and runs the round trips, the
+// throughput search and the profile.
+func (h *harness) compare(ctx context.Context) error {
+	hp, urlP, err := h.startHub(h.site, "process", nil)
+	if err != nil {
+		return err
+	}
+	defer stopChild(h, hp)
+	hd, urlD, err := h.startHub(filepath.Join(h.o.WorkDir, "site-disk"), "disk", nil)
+	if err != nil {
+		return err
+	}
+	defer stopChild(h, hd)
+	mq, err := startMosquitto(h.o.WorkDir, 3*h.maxLocks()+100, h.o.Log)
+	if err != nil {
+		return err
+	}
+	defer mq.stop()
+	urlM := "tcp://" + mq.addr
+	rp, _, err := startChild(h.o.Exe, RoleResponder, ResponderSpec{BrokerURL: urlM, Cards: h.o.Plan.Members, QoS: 1}, nil, h.o.Log, time.Minute)
+	if err != nil {
+		return err
+	}
+	defer stopChild(h, rp)
+	systems := []system{
+		{SysProcess, urlP, func() []int { return []int{hp.pid()} }},
+		{SysMosquitto, urlM, func() []int { return []int{mq.pid(), rp.pid()} }},
+		{SysDisk, urlD, func() []int { return []int{hd.pid()} }},
+	}
+	for _, n := range h.o.Plan.LockCounts {
+		h.roundTrips(ctx, systems, n)
+	}
+	h.stepUp(ctx, systems)
+	h.profile(ctx, systems[0], hp)
+	return nil
+}
+
+func stopChild(h *harness, c *child) {
+	if last, err := c.stop(time.Minute); err != nil {
+		h.fail("%s process: %v", c.role, err)
+	} else if last != "" && c.role == RoleResponder {
+		h.logf("responder %s", last)
+	}
+}
+
+// credentials is the traffic's mix: cards of members spread over the site
+// (granted), and one tap in ten a random unknown card.
+func (h *harness) credentials() []locks.Credential {
+	n := min(h.o.Plan.Members, 1000)
+	creds := make([]locks.Credential, 0, n+1)
+	for i := range n {
+		creds = append(creds, locks.Credential{Type: wire.TypeCard, Value: responder.CardValue(i * (h.o.Plan.Members / n)), Weight: 9, Label: "member_card"})
+	}
+	return append(creds, locks.Credential{Type: wire.TypeCard, Random: true, Weight: n, Label: "unknown_card"})
+}
+
+// connectFleets connects n locks to each system.
+func (h *harness) connectFleets(ctx context.Context, systems []system, n int) ([]*locks.Fleet, error) {
+	raiseFileLimit(uint64(len(systems)*n + 1024))
+	var fleets []*locks.Fleet
+	for _, s := range systems {
+		f, err := newFleet(s.url, h.key, 0, n, 64, nil)
+		if err != nil {
+			closeFleets(fleets)
+			return nil, err
+		}
+		fleets = append(fleets, f)
+		rep, err := f.Connect(ctx)
+		if err != nil {
+			closeFleets(fleets)
+			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+		h.logf("%s: %v", s.name, rep)
+	}
+	return fleets, nil
+}
+
+func closeFleets(fs []*locks.Fleet) {
+	for _, f := range fs {
+		f.Close()
+	}
+}
+
+// traffic runs one open-loop traffic run on f and measures the system's CPU.
+func (h *harness) traffic(ctx context.Context, s system, f *locks.Fleet, rate float64, d time.Duration) (Run, error) {
+	cpu0 := sysCPU(s)
+	load := Load{Before: loadAvg()}
+	rep, err := f.Run(ctx, locks.Traffic{Rate: rate, Duration: d, OpenLoop: true, Credentials: h.credentials(), Drain: 10 * time.Second})
+	load.After = loadAvg()
+	r := runOf(rep, sysCPU(s)-cpu0, load)
+	if err != nil {
+		return r, err
+	}
+	if r.Granted == 0 {
+		return r, fmt.Errorf("%s: no grant in %d replies (results %v)", s.name, r.Replies, rep.Results)
+	}
+	return r, nil
+}
+
+func sysCPU(s system) time.Duration {
+	var t time.Duration
+	for _, p := range s.pids() {
+		t += procCPU(p)
+	}
+	return t
+}
+
+// roundTrips runs Repeats runs at Rate over n locks on every system,
+// alternating systems within each repetition.
+func (h *harness) roundTrips(ctx context.Context, systems []system, n int) {
+	p := h.o.Plan
+	fleets, err := h.connectFleets(ctx, systems, n)
+	if err != nil {
+		h.fail("connect %d locks: %v", n, err)
+		return
+	}
+	defer closeFleets(fleets)
+	rts := make([]RoundTrip, len(systems))
+	for i, s := range systems {
+		rts[i] = RoundTrip{System: s.name, Locks: n, Rate: p.Rate}
+	}
+	for rep := range p.Repeats {
+		for i, s := range systems {
+			r, err := h.traffic(ctx, s, fleets[i], p.Rate, p.Duration)
+			h.logf("round trip %s, %d locks, run %d: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d replies, %d failures, load %.2f→%.2f",
+				s.name, n, rep+1, r.P50, r.P99, r.P999, r.Replies, r.Failures, r.Load.Before, r.Load.After)
+			if err != nil {
+				h.fail("round trip %s %d locks: %v", s.name, n, err)
+			} else if r.Failures > 0 {
+				h.fail("round trip %s %d locks: %d failures", s.name, n, r.Failures)
+			}
+			rts[i].Runs = append(rts[i].Runs, r)
+		}
+	}
+	h.res.RoundTrips = append(h.res.RoundTrips, rts...)
+}
+
+// good says whether a step held the bound: every tap answered without
+// error, at least 98 % of the target rate, p99 within the bound.
+func (h *harness) good(r Run) bool {
+	return r.Failures == 0 && r.Achieved >= 0.98*r.Target && r.P99 <= float64(h.o.Plan.StepP99Bound)/1e6
+}
+
+// stepUp raises the rate step by step on each system until a step breaks
+// the bound; the last good rate is the sustained throughput.
+func (h *harness) stepUp(ctx context.Context, systems []system) {
+	p := h.o.Plan
+	fleets, err := h.connectFleets(ctx, systems, p.StepLocks)
+	if err != nil {
+		h.fail("connect %d locks for the throughput search: %v", p.StepLocks, err)
+		return
+	}
+	defer closeFleets(fleets)
+	sus := make([]StepUp, len(systems))
+	for i, s := range systems {
+		sus[i] = StepUp{System: s.name, Locks: p.StepLocks}
+	}
+	for rep := range p.StepRepeats {
+		for i, s := range systems {
+			var steps []Run
+			best, atBest := 0.0, Run{}
+			for _, rate := range p.StepRates {
+				r, err := h.traffic(ctx, s, fleets[i], rate, p.StepDuration)
+				steps = append(steps, r)
+				ok := err == nil && h.good(r)
+				h.logf("step %s run %d: %.0f/s → %.0f/s, p99 %.3f ms, %d failures, good=%v", s.name, rep+1, rate, r.Achieved, r.P99, r.Failures, ok)
+				if !ok {
+					break
+				}
+				best, atBest = rate, r
+				if ctx.Err() != nil {
+					return
+				}
+			}
+			sus[i].Best = append(sus[i].Best, best)
+			sus[i].AtBest = append(sus[i].AtBest, atBest)
+			sus[i].Steps = append(sus[i].Steps, steps)
+			if best == 0 {
+				h.fail("throughput %s: the first step (%.0f/s) already broke the bound", s.name, p.StepRates[0])
+			}
+			// Let the system settle (queues drain) before the next one.
+			time.Sleep(2 * time.Second)
+		}
+	}
+	h.res.Steps = sus
+}
+
+// profile records the hub's CPU profile and allocations over one run.
+func (h *harness) profile(ctx context.Context, s system, hp *child) {
+	p := h.o.Plan
+	fleets, err := h.connectFleets(ctx, []system{s}, p.ProfileLocks)
+	if err != nil {
+		h.fail("profile: %v", err)
+		return
+	}
+	defer closeFleets(fleets)
+	pr := Profile{CPUFile: filepath.Join(h.o.OutDir, "hub-cpu.pprof"), AllocBase: filepath.Join(h.o.OutDir, "hub-allocs-before.pprof"),
+		AllocFile: filepath.Join(h.o.OutDir, "hub-allocs-after.pprof")}
+	for _, cmd := range []string{"allocs " + pr.AllocBase, "cpu " + pr.CPUFile} {
+		if _, err := hp.call(cmd, time.Minute); err != nil {
+			h.fail("profile: %v", err)
+			return
+		}
+	}
+	r, err := h.traffic(ctx, s, fleets[0], p.ProfileRate, p.ProfileDuration)
+	pr.Run = r
+	for _, cmd := range []string{"cpu-stop", "allocs " + pr.AllocFile} {
+		if _, cerr := hp.call(cmd, time.Minute); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}
+	if err != nil {
+		h.fail("profile: %v", err)
+	}
+	pr.CPUTop = pprofTop(h.o.ModuleDir, "-sample_index=cpu", pr.CPUFile)
+	pr.AllocTop = pprofTop(h.o.ModuleDir, "-sample_index=alloc_space", "-base", pr.AllocBase, pr.AllocFile)
+	objs := pprofTotal(h.o.ModuleDir, "-sample_index=alloc_objects", "-base", pr.AllocBase, pr.AllocFile)
+	bytes := pprofTotal(h.o.ModuleDir, "-sample_index=alloc_space", "-base", pr.AllocBase, pr.AllocFile)
+	if r.Replies > 0 {
+		pr.AllocsPerRequest = objs / float64(r.Replies)
+		pr.BytesPerRequest = bytes / float64(r.Replies)
+	}
+	h.res.Profile = pr
+}
+
+// pprofTop is `go tool pprof -top` over a profile (its first 25 lines).
+func pprofTop(dir string, args ...string) string {
+	cmd := exec.Command("go", append([]string{"tool", "pprof", "-top", "-nodecount=20"}, args...)...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "pprof: " + err.Error()
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return strings.Join(lines[:min(len(lines), 27)], "\n")
+}
+
+// pprofTotal reads the total of a profile from `go tool pprof -raw`-free
+// output: the "Showing nodes accounting for X, Y% of Z total" line.
+func pprofTotal(dir string, args ...string) float64 {
+	cmd := exec.Command("go", append([]string{"tool", "pprof", "-top", "-nodecount=1"}, args...)...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(out)) {
+		if i := strings.Index(line, " of "); i > 0 && strings.Contains(line, "total") {
+			return parseQuantity(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(line[i+4:]), "total")))
+		}
+	}
+	return 0
+}
+
+// parseQuantity reads pprof's "123.45MB", "1.2kB", "98765" forms.
+func parseQuantity(s string) float64 {
+	mult := 1.0
+	for _, u := range []struct {
+		suf string
+		m   float64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"kB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suf) {
+			s, mult = strings.TrimSuffix(s, u.suf), u.m
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0
+	}
+	return v * mult
+}
+
+// WriteJSON writes the results to path.
+func WriteJSON(path string, r *Results) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
