@@ -52,7 +52,12 @@ func (h *Hub) checkHealth(now time.Time) []Warning {
 }
 
 func (h *Hub) checkLocks(now time.Time) {
+	// Named in the warning: the first few offline locks; the rest counted.
+	// (A site of thousands of locks must not build a string per lock on
+	// every tick.)
+	const named = 10
 	var off []string
+	offline := 0
 	online := map[string]bool{}
 	lastSeen := map[string]time.Time{}
 	for _, p := range h.lockNet.Presence() {
@@ -63,6 +68,10 @@ func (h *Hub) checkLocks(now time.Time) {
 		if online[l.ID] {
 			continue
 		}
+		offline++
+		if len(off) == named {
+			continue
+		}
 		if ls := lastSeen[l.ID]; ls.IsZero() {
 			off = append(off, l.ID+" (never connected)")
 		} else {
@@ -71,12 +80,14 @@ func (h *Hub) checkLocks(now time.Time) {
 	}
 	text := ""
 	switch {
-	case len(off) == 1:
+	case offline == 1:
 		text = "Lock " + off[0] + " is not connected."
-	case len(off) > 1:
-		text = fmt.Sprintf("%d locks are not connected: %s.", len(off), strings.Join(off, ", "))
+	case offline > named:
+		text = fmt.Sprintf("%d locks are not connected: %s and %d more.", offline, strings.Join(off, ", "), offline-named)
+	case offline > 1:
+		text = fmt.Sprintf("%d locks are not connected: %s.", offline, strings.Join(off, ", "))
 	}
-	h.health.update(WarnLockOffline, len(off) > 0, text)
+	h.health.update(WarnLockOffline, offline > 0, text)
 }
 
 // checkStale raises grants_stale for Nexudus domains whose data is older
