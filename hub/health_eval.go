@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,20 +65,25 @@ func (h *Hub) checkLocks(now time.Time) {
 		online[p.Lock] = p.Online
 		lastSeen[p.Lock] = p.LastSeen
 	}
-	for _, l := range h.store.Locks() {
-		if online[l.ID] {
-			continue
+	var ids []string
+	h.store.LockIDs(func(id string) {
+		if !online[id] {
+			offline++
+			ids = append(ids, id)
 		}
-		offline++
-		if len(off) == named {
-			continue
-		}
-		if ls := lastSeen[l.ID]; ls.IsZero() {
-			off = append(off, l.ID+" (never connected)")
+	})
+	if len(ids) > named {
+		slices.Sort(ids) // name the same ones from tick to tick
+		ids = ids[:named]
+	}
+	for _, id := range ids {
+		if ls := lastSeen[id]; ls.IsZero() {
+			off = append(off, id+" (never connected)")
 		} else {
-			off = append(off, fmt.Sprintf("%s (last seen %s ago)", l.ID, ago(now, ls)))
+			off = append(off, fmt.Sprintf("%s (last seen %s ago)", id, ago(now, ls)))
 		}
 	}
+	slices.Sort(off)
 	text := ""
 	switch {
 	case offline == 1:

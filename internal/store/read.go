@@ -69,6 +69,17 @@ func (s *Store) Locks() []policy.Lock {
 	return sortedValues(s.st.locks, func(l *policy.Lock) string { return l.ID })
 }
 
+// LockIDs calls f with the id of every lock, in no order, without copying
+// the locks (for periodic checks over thousands of locks). f must not call
+// the store.
+func (s *Store) LockIDs(f func(id string)) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for id := range s.st.locks {
+		f(id)
+	}
+}
+
 // Accesses returns copies of every access, sorted by id.
 func (s *Store) Accesses() []policy.Access {
 	s.mu.RLock()
