@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -121,5 +122,20 @@ func TestDemoRunsEverything(t *testing.T) {
 	}
 	if strings.Contains(errOut.String(), "panic") {
 		t.Errorf("stderr mentions a panic:\n%s", errOut.String())
+	}
+}
+
+// TestDemoSaysWhenItsPortIsTaken: a busy MQTT port fails the demo at once
+// with a message naming the way out.
+func TestDemoSaysWhenItsPortIsTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code, _, errOut := runMain(t, "demo", "-mqtt", ln.Addr().String(), "-http", "127.0.0.1:0",
+		"-data", filepath.Join(t.TempDir(), "demo"), "-log-level", "error")
+	if code != exitFailure || !strings.Contains(errOut, ln.Addr().String()) || !strings.Contains(errOut, "pick other ports") {
+		t.Errorf("demo on a busy port: exit %d, stderr %q", code, errOut)
 	}
 }
