@@ -84,24 +84,9 @@ func DecodeDoorEvent(data []byte, e *DoorEvent) error {
 		case "v":
 			d.readVersion(m.val)
 		case "boot":
-			if !d.mark(evBoot, "boot") {
-				n, err := uintVal(m.val, "boot", 1<<32-1)
-				if err != nil {
-					d.fail(err)
-				}
-				e.Boot = uint32(n)
-			}
+			d.readBoot(m.val, &e.Boot)
 		case "seq":
-			if !d.mark(evSeq, "seq") {
-				n, err := uintVal(m.val, "seq", MaxSafeInt)
-				if err == nil && n == 0 {
-					err = errf(CodeBadField, "seq", "starts at 1")
-				}
-				if err != nil {
-					d.fail(err)
-				}
-				e.Seq = n
-			}
+			d.readSeq(m.val, &e.Seq)
 		case "kind":
 			if !d.mark(evKind, "kind") {
 				b, err := str(m.val, "kind")
@@ -193,24 +178,9 @@ func DecodeAck(data []byte, a *Ack) error {
 		case "v":
 			d.readVersion(m.val)
 		case "boot":
-			if !d.mark(evBoot, "boot") {
-				n, err := uintVal(m.val, "boot", 1<<32-1)
-				if err != nil {
-					d.fail(err)
-				}
-				a.Boot = uint32(n)
-			}
+			d.readBoot(m.val, &a.Boot)
 		case "seq":
-			if !d.mark(evSeq, "seq") {
-				n, err := uintVal(m.val, "seq", MaxSafeInt)
-				if err == nil && n == 0 {
-					err = errf(CodeBadField, "seq", "starts at 1")
-				}
-				if err != nil {
-					d.fail(err)
-				}
-				a.Seq = n
-			}
+			d.readSeq(m.val, &a.Seq)
 		default:
 			d.unknown(m.key)
 		}
@@ -218,4 +188,31 @@ func DecodeAck(data []byte, a *Ack) error {
 	d.need(evBoot, "boot")
 	d.need(evSeq, "seq")
 	return d.finish(m.err)
+}
+
+// readBoot and readSeq read the (boot epoch, sequence) fields that key a
+// door event and its ack; a repeated field is reported by mark.
+func (d *decodeState) readBoot(val []byte, dst *uint32) {
+	if d.mark(evBoot, "boot") {
+		return
+	}
+	n, err := uintVal(val, "boot", 1<<32-1)
+	if err != nil {
+		d.fail(err)
+	}
+	*dst = uint32(n)
+}
+
+func (d *decodeState) readSeq(val []byte, dst *uint64) {
+	if d.mark(evSeq, "seq") {
+		return
+	}
+	n, err := uintVal(val, "seq", MaxSafeInt)
+	if err == nil && n == 0 {
+		err = errf(CodeBadField, "seq", "starts at 1")
+	}
+	if err != nil {
+		d.fail(err)
+	}
+	*dst = n
 }
