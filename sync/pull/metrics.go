@@ -16,7 +16,7 @@ type metrics struct {
 	checkins    *prometheus.CounterVec
 }
 
-func newMetrics(reg prometheus.Registerer, s *Syncer) *metrics {
+func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "lockhub", Subsystem: "sync", Name: "job_duration_seconds",

@@ -93,7 +93,7 @@ func New(cfg Config, deps Deps) (*Syncer, error) {
 			return nil, err
 		}
 	}
-	s.met = newMetrics(reg, s)
+	s.met = newMetrics(reg)
 	return s, nil
 }
 
