@@ -35,14 +35,7 @@ func (k EventKind) String() string {
 	return fmt.Sprintf("event(%d)", uint8(k))
 }
 
-func parseEventKind(b []byte) EventKind {
-	for i := EventOpened; i < numEvents; i++ {
-		if eventNames[i] == string(b) {
-			return i
-		}
-	}
-	return EventUnknown
-}
+func parseEventKind(b []byte) EventKind { return EventKind(nameIndex(eventNames[:], b)) }
 
 // DoorEvent is a message on lockhub/v1/locks/{lock}/evt. (lock, Boot, Seq)
 // identifies it everywhere downstream.
@@ -215,4 +208,15 @@ func (d *decodeState) readSeq(val []byte, dst *uint64) {
 		d.fail(err)
 	}
 	*dst = n
+}
+
+// nameIndex returns the index of b in names, an enum's String table whose
+// index 0 is its unknown value, or 0 when b names no other value.
+func nameIndex(names []string, b []byte) int {
+	for i := 1; i < len(names); i++ {
+		if names[i] == string(b) {
+			return i
+		}
+	}
+	return 0
 }

@@ -39,21 +39,7 @@ func (t RequestType) String() string {
 // IsCredential reports whether t asks for an unlock with a credential.
 func (t RequestType) IsCredential() bool { return t >= TypeCard && t <= TypePhone }
 
-func parseType(b []byte) RequestType {
-	switch string(b) {
-	case "card":
-		return TypeCard
-	case "fob":
-		return TypeFob
-	case "pin":
-		return TypePIN
-	case "phone":
-		return TypePhone
-	case "time":
-		return TypeTime
-	}
-	return TypeUnknown
-}
+func parseType(b []byte) RequestType { return RequestType(nameIndex(typeNames[:], b)) }
 
 // Request is a message on lockhub/v1/locks/{lock}/req: an access request
 // (Type card, fob, pin or phone, with Credential) or a time request (Type

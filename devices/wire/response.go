@@ -125,14 +125,7 @@ func DecodeResponse(data []byte, r *AccessResponse) error {
 					d.fail(err)
 					continue
 				}
-				switch string(b) {
-				case "granted":
-					r.Result = ResultGranted
-				case "denied":
-					r.Result = ResultDenied
-				case "error":
-					r.Result = ResultError
-				default:
+				if r.Result = Result(nameIndex(resultNames[:], b)); r.Result == ResultUnknown {
 					d.fail(errf(CodeUnknownType, "result", "must be granted, denied or error"))
 				}
 			}

@@ -145,14 +145,8 @@ func DecodeLockState(data []byte, s *LockState) error {
 					d.fail(err)
 					continue
 				}
-				switch string(b) {
-				case "open":
-					s.Door = DoorOpen
-				case "closed":
-					s.Door = DoorClosed
-				case "unknown":
-					s.Door = DoorUnknown
-				default:
+				// "unknown" is a door state a lock may report.
+				if s.Door = DoorState(nameIndex(doorNames[:], b)); s.Door == DoorUnknown && string(b) != doorNames[DoorUnknown] {
 					d.fail(errf(CodeBadField, "door", "must be open, closed or unknown"))
 				}
 			}
@@ -163,13 +157,7 @@ func DecodeLockState(data []byte, s *LockState) error {
 					d.fail(err)
 					continue
 				}
-				s.Mode = ModeUnknown
-				for i := ModeNormal; i < numModes; i++ {
-					if modeNames[i] == string(b) {
-						s.Mode = i
-					}
-				}
-				if s.Mode == ModeUnknown {
+				if s.Mode = Mode(nameIndex(modeNames[:], b)); s.Mode == ModeUnknown {
 					d.fail(errf(CodeBadField, "mode", "must be normal, lockdown, release or office_hours"))
 				}
 			}
