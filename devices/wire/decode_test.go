@@ -144,6 +144,7 @@ func TestDecodeResponse(t *testing.T) {
 		{"bad result", `{"v":1,"result":"maybe","reason":"x"}`, CodeUnknownType, "result"},
 		{"bad reason", `{"v":1,"result":"denied","reason":"No Grant"}`, CodeBadField, "reason"},
 		{"unlock too long", `{"v":1,"result":"granted","reason":"allowed","unlock_ms":600001}`, CodeBadField, "unlock_ms"},
+		{"granted for no time", `{"v":1,"result":"granted","reason":"allowed","unlock_ms":0}`, CodeBadField, "unlock_ms"},
 		{"version 3", `{"v":3}`, CodeUnsupportedVersion, "v"},
 	}))
 }

@@ -145,6 +145,9 @@ func DecodeResponse(data []byte, r *AccessResponse) error {
 		case "unlock_ms":
 			if !d.mark(rsUnlock, "unlock_ms") {
 				n, err := uintVal(m.val, "unlock_ms", MaxUnlockMS)
+				if err == nil && n == 0 {
+					err = errf(CodeBadField, "unlock_ms", "must be 1 to 600000") // a grant that opens for no time
+				}
 				if err != nil {
 					d.fail(err)
 				}
