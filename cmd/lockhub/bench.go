@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/lockhub/lockhub/internal/bench"
 )
@@ -32,6 +33,7 @@ processes as "lockhub bench -child hub|responder|locks -spec JSON".`,
 			md := fs.String("md", "", "also write the rendered tables to this `file`")
 			childRole := fs.String("child", "", "internal: run as a harness child process of this `role`")
 			spec := fs.String("spec", "", "internal: the child's JSON spec")
+			only := fs.String("only", "", "comma-separated `scenarios` to run (go, roundtrip, throughput, profile, connect; empty: all); not with -doc")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) != 0 {
 					return usagef("unexpected arguments %q", args)
@@ -40,13 +42,20 @@ processes as "lockhub bench -child hub|responder|locks -spec JSON".`,
 					log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 					return bench.Child(ctx, *childRole, []byte(*spec), os.Stdin, e.stdout, log)
 				}
-				return runBench(ctx, e, *quick, *out, *doc, *md)
+				var names []string
+				if *only != "" {
+					if *doc != "" {
+						return usagef("-only writes a partial run: give -md, not -doc")
+					}
+					names = strings.Split(*only, ",")
+				}
+				return runBench(ctx, e, *quick, names, *out, *doc, *md)
 			}
 		},
 	}
 }
 
-func runBench(ctx context.Context, e *env, quick bool, out, doc, md string) error {
+func runBench(ctx context.Context, e *env, quick bool, only []string, out, doc, md string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -69,6 +78,11 @@ func runBench(ctx context.Context, e *env, quick bool, out, doc, md string) erro
 	plan := bench.FullPlan()
 	if quick {
 		plan = bench.QuickPlan()
+	}
+	if only != nil {
+		if plan, err = plan.Only(only); err != nil {
+			return usagef("-only: %v", err)
+		}
 	}
 	absOut, err := filepath.Abs(out)
 	if err != nil {

@@ -1,6 +1,12 @@
 package bench
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
 
 // Plan sizes a harness run.
 type Plan struct {
@@ -77,4 +83,39 @@ func QuickPlan() Plan {
 			{Pkg: "./internal/events", Bench: "^BenchmarkAppendProcess$", Count: 1, BenchTime: "100x"},
 		},
 	}
+}
+
+// Scenario names for Plan.Only, in the order a run takes them.
+var Scenarios = []string{"go", "roundtrip", "throughput", "profile", "connect"}
+
+// Only keeps the named scenarios of the plan and empties the others (for
+// iterating on one figure; `make bench` always runs them all). An unknown
+// name is an error.
+func (p Plan) Only(names []string) (Plan, error) {
+	keep := map[string]bool{}
+	for _, n := range names {
+		if !slices.Contains(Scenarios, n) {
+			return p, fmt.Errorf("unknown scenario %q (have %s)", n, strings.Join(Scenarios, ", "))
+		}
+		keep[n] = true
+	}
+	if len(keep) == 0 {
+		return p, errors.New("no scenario named")
+	}
+	if !keep["go"] {
+		p.GoBenches = nil
+	}
+	if !keep["roundtrip"] {
+		p.LockCounts = nil
+	}
+	if !keep["throughput"] {
+		p.StepRates = nil
+	}
+	if !keep["profile"] {
+		p.ProfileLocks = 0
+	}
+	if !keep["connect"] {
+		p.ConnectLocks = 0
+	}
+	return p, nil
 }
