@@ -199,7 +199,8 @@ func (f *Fleet) Run(ctx context.Context, t Traffic) (TrafficReport, error) {
 
 // schedule calls fn at start + i/rate for i = 0, 1, ... until ctx ends or
 // count calls were made (0: no count). Calls that fall due while it sleeps
-// late are made at once, with their scheduled time.
+// late are made at once, with their scheduled time. The wait is precise to
+// tens of microseconds (sleepUntil), not to the Go timer's millisecond.
 func (r *trafficRun) schedule(ctx context.Context, start time.Time, rate float64, count int, fn func(i uint64, at time.Time)) {
 	interval := float64(time.Second) / rate
 	timer := time.NewTimer(0)
@@ -207,14 +208,7 @@ func (r *trafficRun) schedule(ctx context.Context, start time.Time, rate float64
 	var i uint64
 	for count <= 0 || i < uint64(count) {
 		at := start.Add(time.Duration(float64(i) * interval))
-		if wait := time.Until(at); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-ctx.Done():
-				return
-			case <-timer.C:
-			}
-		} else if ctx.Err() != nil {
+		if !sleepUntil(ctx, timer, at) {
 			return
 		}
 		fn(i, at)
