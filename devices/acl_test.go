@@ -19,12 +19,14 @@ type inbox struct {
 	mu       sync.Mutex
 	msgs     []string // "topic payload", in handler order
 	retained []string // the same, for messages delivered with the retain flag
+	qos      []byte   // the delivery QoS of each of msgs
 }
 
 func (in *inbox) handler(_ paho3.Client, m paho3.Message) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.msgs = append(in.msgs, m.Topic()+" "+string(m.Payload()))
+	in.qos = append(in.qos, m.Qos())
 	if m.Retained() {
 		in.retained = append(in.retained, m.Topic()+" "+string(m.Payload()))
 	}
@@ -37,6 +39,16 @@ func (in *inbox) retainedMsgs() []string {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return append([]string(nil), in.retained...)
+}
+
+// qosOf returns the delivery QoS of the first message equal to msg.
+func (in *inbox) qosOf(msg string) (byte, bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if i := slices.Index(in.msgs, msg); i >= 0 {
+		return in.qos[i], true
+	}
+	return 0, false
 }
 
 func (in *inbox) has(msg string) bool {
@@ -410,6 +422,9 @@ func TestIntegrationUserLimitedToFilters(t *testing.T) {
 	}
 	real := devices.LockTopic("A", devices.KindCmd) + " real"
 	eventually(t, "real command", func() bool { return cmds.has(real) })
+	if q, _ := cmds.qosOf(real); q != 1 {
+		t.Errorf("command delivered at QoS %d, want 1 (docs/protocol.md §2)", q)
+	}
 	if got := cmds.all(); !slices.Equal(got, []string{real}) {
 		t.Errorf("mon saw commands %q, want only the hub's (the forged one was delivered)", got)
 	}

@@ -299,20 +299,23 @@ func (b *Broker) SendCommand(lock string, payload []byte) error {
 	if !b.presence.online(lock) {
 		return fmt.Errorf("send command to %s: %w", lock, ErrLockOffline)
 	}
-	if err := b.publish(LockTopic(lock, KindCmd), payload, nil); err != nil {
+	if err := b.publish(LockTopic(lock, KindCmd), payload, nil, 1); err != nil {
 		return fmt.Errorf("send command to %s: %w", lock, err)
 	}
 	return nil
 }
 
-// publish injects a QoS 1 message from the hub, with MQTT 5 correlation data
-// when given (mochi's Server.Publish carries no properties).
-func (b *Broker) publish(topic string, payload, correlation []byte) error {
+// publish injects a message from the hub at qos (0: replies and acks, 1:
+// commands; docs/protocol.md §2), with MQTT 5 correlation data when given
+// (mochi's Server.Publish carries no properties).
+func (b *Broker) publish(topic string, payload, correlation []byte, qos byte) error {
 	pk := packets.Packet{
-		FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1},
+		FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: qos},
 		TopicName:   topic,
 		Payload:     slices.Clone(payload),
-		PacketID:    1, // required for QoS 1 validation; the inline path never uses it
+	}
+	if qos > 0 {
+		pk.PacketID = 1 // required for QoS 1 validation; the inline path never uses it
 	}
 	pk.Properties.CorrelationData = correlation
 	return b.srv.InjectPacket(b.hub, pk)

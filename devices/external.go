@@ -47,7 +47,8 @@ type ExternalDeps struct {
 // broker (external mode): requests and events through shared subscriptions
 // ($share/<group>/lockhub/v1/locks/+/req and .../evt, so each is handled by
 // one hub of the group), lock states through a plain subscription (every
-// hub tracks presence), replies and commands published QoS 1, not retained.
+// hub tracks presence), replies published QoS 0 and commands QoS 1, not
+// retained.
 //
 // The broker authenticates the locks and enforces their ACLs: the lock id
 // of a message is the level of the topic it arrived on, which only that
@@ -368,11 +369,11 @@ func (b *ExternalBroker) handle(x extMsg) {
 	}
 }
 
-// replier publishes a reply (QoS 1, not retained) to the lock's topic of
-// the given kind, without waiting for the broker's PUBACK.
+// replier publishes a reply (QoS 0, not retained; docs/protocol.md §2) to
+// the lock's topic of the given kind.
 func (b *ExternalBroker) replier(lock, kind string) func([]byte) {
 	return func(payload []byte) {
-		if err := b.Publish(LockTopic(lock, kind), payload); err != nil {
+		if err := b.publishQoS(LockTopic(lock, kind), payload, 0); err != nil {
 			b.log.Warn("mqtt reply not published", "lock", lock, "kind", kind, "error", err)
 		}
 	}
@@ -381,11 +382,15 @@ func (b *ExternalBroker) replier(lock, kind string) func([]byte) {
 // Publish sends payload (QoS 1, not retained) without waiting for the
 // PUBACK; it fails at once when the hub is not connected.
 func (b *ExternalBroker) Publish(topic string, payload []byte) error {
+	return b.publishQoS(topic, payload, 1)
+}
+
+func (b *ExternalBroker) publishQoS(topic string, payload []byte, qos byte) error {
 	p := b.client.Load()
 	if p == nil {
 		return ErrNotConnected
 	}
-	tok := (*p).Publish(topic, 1, false, payload)
+	tok := (*p).Publish(topic, qos, false, payload)
 	select {
 	case <-tok.Done():
 		return tok.Error()

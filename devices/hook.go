@@ -240,9 +240,10 @@ func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
 	}
 }
 
-// replier returns the function publishing a reply of the given kind: to the
-// MQTT 5 response topic (already checked to be the lock's own topic of this
-// kind) with the correlation data, else to the lock's topic of that kind.
+// replier returns the function publishing a reply of the given kind (QoS 0,
+// docs/protocol.md §2): to the MQTT 5 response topic (already checked to be
+// the lock's own topic of this kind) with the correlation data, else to the
+// lock's topic of that kind.
 func (b *Broker) replier(lock, kind string, props packets.Properties) func([]byte) {
 	topic := props.ResponseTopic
 	if topic == "" {
@@ -250,7 +251,7 @@ func (b *Broker) replier(lock, kind string, props packets.Properties) func([]byt
 	}
 	corr := slices.Clone(props.CorrelationData)
 	return func(payload []byte) {
-		if err := b.publish(topic, payload, corr); err != nil {
+		if err := b.publish(topic, payload, corr, 0); err != nil {
 			b.log.Warn("mqtt reply not published", "lock", lock, "topic", topic, "error", err)
 		}
 	}

@@ -42,6 +42,11 @@ func TestRequestRoundTripV3(t *testing.T) {
 			if got := tt.in.all()[0]; got != tt.want {
 				t.Errorf("reply = %q, want %q", got, tt.want)
 			}
+			// Subscribed at QoS 1, delivered at the publisher's QoS: res
+			// and ack are published QoS 0 (docs/protocol.md §2).
+			if q, _ := tt.in.qosOf(tt.want); q != 0 {
+				t.Errorf("reply delivered at QoS %d, want 0", q)
+			}
 		})
 	}
 	if got := b.counter(t, "lockhub_mqtt_lock_messages_total", "kind", "req"); got != 1 {
@@ -95,6 +100,9 @@ func TestRequestRoundTripV5ResponseTopic(t *testing.T) {
 		}
 		if got.Properties == nil || string(got.Properties.CorrelationData) != corr {
 			t.Errorf("reply correlation data = %+v, want %q", got.Properties, corr)
+		}
+		if got.QoS != 0 {
+			t.Errorf("reply QoS %d, want 0 (docs/protocol.md §2)", got.QoS)
 		}
 	}
 }

@@ -42,10 +42,10 @@ func newProtoSite(t *testing.T, mode string) protoSite {
 }
 
 // rawClient is a 3.1.1 client logged in as a lock (client id "<lock>/probe"),
-// subscribed to the lock's res topic.
-func rawClient(t *testing.T, url string, id locks.Identity) (paho.Client, <-chan []byte) {
+// subscribed to the lock's res topic at QoS 1.
+func rawClient(t *testing.T, url string, id locks.Identity) (paho.Client, <-chan paho.Message) {
 	t.Helper()
-	got := make(chan []byte, 16)
+	got := make(chan paho.Message, 16)
 	o := paho.NewClientOptions().AddBroker(url).SetClientID(id.ID + "/probe").
 		SetUsername(id.ID).SetPassword(id.Secret).SetProtocolVersion(4).SetAutoReconnect(false).
 		SetOrderMatters(false)
@@ -55,7 +55,7 @@ func rawClient(t *testing.T, url string, id locks.Identity) (paho.Client, <-chan
 	}
 	t.Cleanup(func() { c.Disconnect(100) })
 	tok := c.Subscribe(wire.Topic(id.ID, wire.KindRes), 1, func(_ paho.Client, m paho.Message) {
-		got <- append([]byte(nil), m.Payload()...)
+		got <- m
 	})
 	if !tok.WaitTimeout(extWait) || tok.Error() != nil {
 		t.Fatalf("probe subscribe: %v", tok.Error())
@@ -89,7 +89,13 @@ func TestProtocolBothModes(t *testing.T) {
 			c, got := rawClient(t, s.url, s.ids["front"])
 			c.Publish(wire.Topic("front", wire.KindReq), 1, false, `{"v":1,"id":"r-1","type":"card"}`)
 			select {
-			case p := <-got:
+			case m := <-got:
+				// Delivered at the publisher's QoS: replies are QoS 0
+				// (protocol §2) in both modes.
+				if m.Qos() != 0 {
+					t.Errorf("reply delivered at QoS %d, want 0", m.Qos())
+				}
+				p := m.Payload()
 				var res struct {
 					ID, Result, Code string
 				}

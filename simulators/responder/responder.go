@@ -29,7 +29,7 @@ type Config struct {
 	ClientID string
 	// Cards is how many cards (CardValue(0..Cards-1)) are granted.
 	Cards int
-	// QoS of the responses (the hub replies with QoS 1). 0 or 1.
+	// QoS of the responses (the hub replies with QoS 0, docs/protocol.md §2). 0 or 1.
 	QoS byte
 	// UnlockMS is the unlock time of a grant (0 = 5000).
 	UnlockMS uint32
