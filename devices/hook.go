@@ -225,12 +225,12 @@ func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
 	case KindReq:
 		b.metrics.lockMessages.WithLabelValues(KindReq).Inc()
 		if b.requests != nil {
-			b.requests.HandleRequest(s.name, pk.Payload, len(pk.Properties.CorrelationData) > 0, b.replier(s.name, KindRes, pk.Properties))
+			b.requests.HandleRequest(s.name, pk.Payload, len(pk.Properties.CorrelationData) > 0, b.replier(cl, s.name, KindRes, pk.Properties))
 		}
 	case KindEvt:
 		b.metrics.lockMessages.WithLabelValues(KindEvt).Inc()
 		if b.events != nil {
-			b.events.HandleEvent(s.name, pk.Payload, b.replier(s.name, KindAck, pk.Properties))
+			b.events.HandleEvent(s.name, pk.Payload, b.replier(cl, s.name, KindAck, pk.Properties))
 		}
 	case KindState:
 		b.metrics.lockMessages.WithLabelValues(KindState).Inc()
@@ -244,17 +244,77 @@ func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
 // docs/protocol.md §2): to the MQTT 5 response topic (already checked to be
 // the lock's own topic of this kind) with the correlation data, else to the
 // lock's topic of that kind.
-func (b *Broker) replier(lock, kind string, props packets.Properties) func([]byte) {
+func (b *Broker) replier(cl *mqtt.Client, lock, kind string, props packets.Properties) func([]byte) {
 	topic := props.ResponseTopic
 	if topic == "" {
 		topic = LockTopic(lock, kind)
 	}
 	corr := slices.Clone(props.CorrelationData)
 	return func(payload []byte) {
+		if b.replyDirect(cl, topic, payload, corr) {
+			b.metrics.repliesDirect.Inc()
+			return
+		}
 		if err := b.publish(topic, payload, corr, 0); err != nil {
 			b.log.Warn("mqtt reply not published", "lock", lock, "topic", topic, "error", err)
+			return
+		}
+		b.metrics.repliesBroker.Inc()
+	}
+}
+
+// replyDirect writes a QoS 0 reply straight to the requesting connection,
+// from the calling goroutine, when that connection is the topic's only
+// subscriber and its subscription needs nothing of the broker's delivery
+// path (no subscription identifier, no topic alias). It saves the hand-off
+// to the connection's write goroutine and the broker's publish path, which
+// is most of a reply's cost. It reports false (the caller publishes as
+// usual) in every other case: other subscribers, such as an integration
+// reading res topics, must get the reply too.
+func (b *Broker) replyDirect(cl *mqtt.Client, topic string, payload, corr []byte) bool {
+	if cl == nil || cl.Closed() || cl.Properties.Props.TopicAliasMaximum > 0 {
+		return false
+	}
+	subs := b.srv.Topics.Subscribers(topic)
+	if len(subs.Subscriptions) != 1 || len(subs.Shared) != 0 || len(subs.InlineSubscriptions) != 0 {
+		return false
+	}
+	sub, ok := subs.Subscriptions[cl.ID]
+	if !ok || hasIdentifier(sub) {
+		return false
+	}
+	if !(&hook{b: b}).OnACLCheck(cl, topic, false) {
+		return false // the ACL would refuse the delivery: so does this path
+	}
+	pk := packets.Packet{
+		FixedHeader: packets.FixedHeader{Type: packets.Publish},
+		TopicName:   topic,
+		Payload:     payload,
+		Origin:      hubClientID,
+	}
+	pk.Properties.CorrelationData = corr
+	if err := cl.WritePacket(pk); err != nil {
+		// A closed connection or a packet over the client's maximum size:
+		// the broker's own path decides what happens to it.
+		return false
+	}
+	return true
+}
+
+// hasIdentifier says whether a subscription carries an MQTT 5 subscription
+// identifier, which the broker's path adds to each delivery. (mochi's
+// Subscription.Merge records every matched filter in Identifiers, with 0
+// when there is none.)
+func hasIdentifier(sub packets.Subscription) bool {
+	if sub.Identifier > 0 {
+		return true
+	}
+	for _, id := range sub.Identifiers {
+		if id > 0 {
+			return true
 		}
 	}
+	return false
 }
 
 func (h *hook) OnPublishDropped(cl *mqtt.Client, pk packets.Packet) {

@@ -27,6 +27,8 @@ const (
 	dirSubscribe  = "subscribe"
 	scopeClientID = "client_id"
 	scopeRemote   = "remote"
+	pathDirect    = "direct"
+	pathBroker    = "broker"
 )
 
 type metrics struct {
@@ -37,6 +39,9 @@ type metrics struct {
 	throttled    *prometheus.CounterVec
 	dropped      prometheus.Counter
 	lockMessages *prometheus.CounterVec
+	replies      *prometheus.CounterVec
+	// replies' two series, resolved once (one per reply on the hot path)
+	repliesDirect, repliesBroker prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -69,6 +74,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "lockhub_mqtt_lock_messages_total",
 			Help: "Messages accepted from locks on their own topics, by topic kind (req, evt, state).",
 		}, []string{"kind"}),
+		replies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lockhub_mqtt_replies_total",
+			Help: "Replies and acks sent to locks, by path: direct (written on the requesting connection, its only subscriber) or broker (published through the broker).",
+		}, []string{"path"}),
 	}
 	// Bounded label values, pre-set so every series exists from the start.
 	// No metric carries a lock id, user name or client id.
@@ -91,12 +100,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, v := range []string{KindReq, KindEvt, KindState} {
 		m.lockMessages.WithLabelValues(v)
 	}
+	m.repliesDirect = m.replies.WithLabelValues(pathDirect)
+	m.repliesBroker = m.replies.WithLabelValues(pathBroker)
 	if reg == nil {
 		return m, nil
 	}
 	var errs []error
 	for _, c := range []prometheus.Collector{
-		m.connections, m.connects, m.authFailures, m.aclRefusals, m.throttled, m.dropped, m.lockMessages,
+		m.connections, m.connects, m.authFailures, m.aclRefusals, m.throttled, m.dropped, m.lockMessages, m.replies,
 	} {
 		if err := reg.Register(c); err != nil {
 			errs = append(errs, err)

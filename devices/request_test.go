@@ -105,6 +105,47 @@ func TestRequestRoundTripV5ResponseTopic(t *testing.T) {
 			t.Errorf("reply QoS %d, want 0 (docs/protocol.md §2)", got.QoS)
 		}
 	}
+	if got := b.counter(t, "lockhub_mqtt_replies_total", "path", "direct"); got != 2 {
+		t.Errorf("direct replies = %v, want 2 (the lock is its res topic's only subscriber)", got)
+	}
+}
+
+// A subscription identifier is added by the broker's delivery path, so a
+// lock that asks for one gets its replies through the broker, with it.
+func TestReplyKeepsSubscriptionIdentifier(t *testing.T) {
+	rec := &recorder{}
+	b := startBroker(t, devices.BrokerConfig{}, handlerDeps(rec))
+	in := &v5Inbox{}
+	c, _, err := v5(t, b.Addrs().TCP, "A", "A", secretOf("A"), in.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	resTopic := devices.LockTopic("A", devices.KindRes)
+	id := 7
+	if _, err := c.Subscribe(ctx, &paho5.Subscribe{
+		Properties:    &paho5.SubscribeProperties{SubscriptionIdentifier: &id},
+		Subscriptions: []paho5.SubscribeOptions{{Topic: resTopic, QoS: 1}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Publish(ctx, &paho5.Publish{
+		Topic: devices.LockTopic("A", devices.KindReq), QoS: 0, Payload: []byte("unlock"),
+		Properties: &paho5.PublishProperties{ResponseTopic: resTopic, CorrelationData: []byte("c-7")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "reply", func() bool { return len(in.all()) == 1 })
+	got := in.all()[0]
+	if got.Properties == nil || got.Properties.SubscriptionIdentifier == nil || *got.Properties.SubscriptionIdentifier != id {
+		t.Errorf("reply properties %+v, want subscription identifier %d", got.Properties, id)
+	}
+	if got.Properties == nil || string(got.Properties.CorrelationData) != "c-7" {
+		t.Errorf("reply correlation data lost: %+v", got.Properties)
+	}
+	if got := b.counter(t, "lockhub_mqtt_replies_total", "path", "broker"); got != 1 {
+		t.Errorf("broker replies = %v, want 1", got)
+	}
 }
 
 func TestRequestWithForeignResponseTopicRefused(t *testing.T) {
@@ -215,5 +256,48 @@ func TestPresenceTakeover(t *testing.T) {
 	p, _ := b.LockPresence("A")
 	if !p.Online || !p.DisconnectedAt.IsZero() {
 		t.Errorf("presence after takeover = %+v, want online without a disconnect", p)
+	}
+}
+
+// A reply goes straight to the requesting connection when it is the res
+// topic's only subscriber, and through the broker when someone else reads
+// res topics too: both get it.
+func TestReplyDirectAndThroughBroker(t *testing.T) {
+	rec := &recorder{}
+	b := startBroker(t, monitorConfig(), handlerDeps(rec))
+	addr := b.Addrs().TCP
+	a := mustV3(t, addr, "A", nil)
+	res := &inbox{}
+	if err := wait(t, a.Subscribe(devices.LockTopic("A", devices.KindRes), 1, res.handler)); err != nil {
+		t.Fatal(err)
+	}
+	want := func(p string) string { return devices.LockTopic("A", devices.KindRes) + " re:" + p }
+
+	if err := wait(t, a.Publish(devices.LockTopic("A", devices.KindReq), 0, false, "one")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "direct reply", func() bool { return res.has(want("one")) })
+	if got := b.counter(t, "lockhub_mqtt_replies_total", "path", "direct"); got != 1 {
+		t.Errorf("direct replies = %v, want 1", got)
+	}
+
+	mon := subscribeMonitor(t, addr)
+	if err := wait(t, a.Publish(devices.LockTopic("A", devices.KindReq), 0, false, "two")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "reply to the lock and the monitor", func() bool { return res.has(want("two")) && mon.has(want("two")) })
+	if got := b.counter(t, "lockhub_mqtt_replies_total", "path", "broker"); got != 1 {
+		t.Errorf("broker replies = %v, want 1", got)
+	}
+	if got := b.counter(t, "lockhub_mqtt_replies_total", "path", "direct"); got != 1 {
+		t.Errorf("direct replies = %v after the monitor subscribed, want still 1", got)
+	}
+	for _, m := range res.all() {
+		if q, _ := res.qosOf(m); q != 0 {
+			t.Errorf("reply %q at QoS %d, want 0", m, q)
+		}
+	}
+	if n := len(res.all()); n != 2 {
+		t.Errorf("lock got %d replies, want 2 (no duplicate from the two paths)", n)
 	}
 }
