@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -75,10 +76,26 @@ func (l *Log) append(ctx context.Context, ev *Event) (uint64, bool, error) {
 		l.pool.Put(r)
 		return 0, false, ctx.Err()
 	}
-	select {
-	case <-r.done:
-	case <-ctx.Done():
-		return 0, false, ctx.Err() // r stays with the committer; not pooled
+	// Wait for a committer to take r, or become the committer: whoever holds
+	// the token commits everything queued, so at low load an appender
+	// commits its own event on its own goroutine (no hand-off), and under
+	// load one Badger write (one fsync with DurabilityDisk) covers every
+	// append that queued while the previous one ran: group commit.
+	for done := false; !done; {
+		select {
+		case <-r.done:
+			done = true
+		case <-l.lead:
+			l.commitQueued()
+			l.lead <- struct{}{}
+			select {
+			case <-r.done:
+				done = true
+			default: // r did not fit in that batch: wait or lead again
+			}
+		case <-ctx.Done():
+			return 0, false, ctx.Err() // r stays queued; not pooled
+		}
 	}
 	seq, dup, err := r.seq, r.dup, r.err
 	if err == nil && !dup {
@@ -89,7 +106,7 @@ func (l *Log) append(ctx context.Context, ev *Event) (uint64, bool, error) {
 	return seq, dup, err
 }
 
-// committer state, owned by commitLoop.
+// committer state, owned by whoever holds l.lead.
 type committer struct {
 	batch  []*request
 	slab   []byte // keys and values of the open transaction
@@ -99,36 +116,57 @@ type committer struct {
 	ct     []byte // sealed personal section of the current event
 }
 
-// commitLoop gathers what is queued into one batch, writes it in as few
-// transactions as fit Badger's limits and answers the appenders. In disk
-// mode each transaction commit fsyncs (SyncWrites), so one fsync covers the
-// whole batch: group commit.
-func (l *Log) commitLoop() {
+// commitQueued gathers what is queued (up to MaxBatch) into one batch,
+// writes it in as few transactions as fit Badger's limits and answers the
+// appenders. In disk mode each transaction commit fsyncs (SyncWrites). The
+// caller holds the l.lead token.
+func (l *Log) commitQueued() {
+	c := l.cstate
+	c.batch = c.batch[:0]
+gather:
+	for len(c.batch) < l.cfg.MaxBatch {
+		select {
+		case r := <-l.reqs:
+			c.batch = append(c.batch, r)
+		default:
+			break gather
+		}
+	}
+	if len(c.batch) == 0 {
+		return
+	}
+	l.commitBatch(c)
+	if err := l.enforceCap(c); err != nil {
+		l.log.Error("outbox cap enforcement failed", "err", err)
+	}
+	for i, r := range c.batch {
+		r.done <- struct{}{}
+		c.batch[i] = nil
+	}
+	l.c.batches.Add(1)
+}
+
+// rescueLoop commits appends left queued by appenders that gave up (their
+// ctx ended before a committer took them), within one FlushInterval.
+func (l *Log) rescueLoop() {
 	defer close(l.committerDone)
-	c := &committer{batch: make([]*request, 0, l.cfg.MaxBatch)}
-	for r := range l.reqs {
-		c.batch = append(c.batch[:0], r)
-	gather:
-		for len(c.batch) < l.cfg.MaxBatch {
-			select {
-			case r, ok := <-l.reqs:
-				if !ok {
-					break gather
-				}
-				c.batch = append(c.batch, r)
-			default:
-				break gather
-			}
+	t := time.NewTicker(l.cfg.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.quit:
+			return
+		case <-t.C:
 		}
-		l.commitBatch(c)
-		if err := l.enforceCap(c); err != nil {
-			l.log.Error("outbox cap enforcement failed", "err", err)
+		if len(l.reqs) == 0 {
+			continue
 		}
-		for i, r := range c.batch {
-			r.done <- struct{}{}
-			c.batch[i] = nil
+		select {
+		case <-l.lead:
+			l.commitQueued()
+			l.lead <- struct{}{}
+		default: // an appender is committing: it takes the queue
 		}
-		l.c.batches.Add(1)
 	}
 }
 

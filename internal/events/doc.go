@@ -19,9 +19,14 @@
 //
 // # Durability and group commit
 //
-// Appends from any number of goroutines are queued to one committer, which
-// writes everything queued in one Badger transaction (split only at Badger's
-// batch limits). With DurabilityProcess, Append returns once the
+// Appends from any number of goroutines are queued; one committer at a time
+// (whoever holds the commit token) writes everything queued in one Badger
+// transaction (split only at Badger's batch limits). The committer is an
+// appender itself: the first waiting appender to take the token commits
+// the queue, its own event among it, so at low load an append costs no
+// hand-off to another goroutine, and under load each write covers every
+// append that queued during the previous one. A background loop commits,
+// within FlushInterval, appends whose callers gave up waiting. With DurabilityProcess, Append returns once the
 // transaction is in Badger's memory-mapped WAL, which survives a kill of the
 // process, and a syncer calls DB.Sync within FlushInterval. With
 // DurabilityDisk the database runs with SyncWrites, so each transaction

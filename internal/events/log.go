@@ -110,6 +110,10 @@ type Log struct {
 	closed bool
 	reqs   chan *request
 	pool   sync.Pool
+	// lead holds the committer token while no one commits; its holder
+	// owns cstate, next and the open transaction.
+	lead   chan struct{}
+	cstate *committer
 
 	quit          chan struct{}
 	committerDone chan struct{}
@@ -121,7 +125,7 @@ type Log struct {
 	// which runs on the committer).
 	wmu sync.Mutex
 
-	next    uint64 // next seq; owned by the committer
+	next    uint64 // next seq; owned by the holder of lead
 	lastSeq atomic.Uint64
 	acked   atomic.Uint64
 	dirty   atomic.Bool
@@ -183,6 +187,8 @@ func Open(cfg Config) (*Log, error) {
 		db:            db,
 		keys:          kr,
 		reqs:          make(chan *request, cfg.MaxBatch),
+		lead:          make(chan struct{}, 1),
+		cstate:        &committer{batch: make([]*request, 0, cfg.MaxBatch)},
 		quit:          make(chan struct{}),
 		committerDone: make(chan struct{}),
 		syncerDone:    make(chan struct{}),
@@ -191,7 +197,8 @@ func Open(cfg Config) (*Log, error) {
 	if err := l.recover(); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
-	go l.commitLoop()
+	l.lead <- struct{}{}
+	go l.rescueLoop()
 	if cfg.Durability == DurabilityProcess {
 		go l.syncLoop()
 	} else {
@@ -283,10 +290,15 @@ func (l *Log) Close() error {
 	l.closeOnce.Do(func() {
 		l.mu.Lock()
 		l.closed = true
-		close(l.reqs)
 		l.mu.Unlock()
-		<-l.committerDone
+		// No append can queue now. Take the token for good and commit what
+		// is queued; appenders still waiting are answered by it.
+		<-l.lead
+		for len(l.reqs) > 0 {
+			l.commitQueued()
+		}
 		close(l.quit)
+		<-l.committerDone
 		<-l.syncerDone
 		serr := l.db.Sync()
 		cerr := l.db.Close()

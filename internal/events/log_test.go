@@ -330,3 +330,51 @@ func TestLargeBatchSplitsIntoTransactions(t *testing.T) {
 		t.Errorf("next seq = %d, want 152", seq)
 	}
 }
+
+// An append whose caller stopped waiting (its ctx ended after the event was
+// queued) is still committed, by the background loop, within a flush
+// interval: Append's "the outcome is unknown" then resolves to stored.
+func TestAbandonedAppendIsCommitted(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.FlushInterval = 10 * time.Millisecond
+	l := openLog(t, cfg)
+	// Queue a request the way Append does, with nobody waiting on it.
+	r := l.pool.Get().(*request)
+	r.ev = *decisionEvent(1)
+	l.reqs <- r
+	deadline := time.Now().Add(10 * time.Second)
+	for l.Stats().Appended != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("abandoned append not committed: %+v", l.Stats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	select {
+	case <-r.done:
+	default:
+		t.Error("the abandoned request was not answered")
+	}
+	if r.seq != 1 || r.err != nil {
+		t.Errorf("abandoned request: seq %d, err %v; want 1, nil", r.seq, r.err)
+	}
+}
+
+// Close commits what is queued before it returns.
+func TestCloseCommitsQueued(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.FlushInterval = time.Hour // the rescue loop must not be what commits
+	l, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := l.pool.Get().(*request)
+	r.ev = *decisionEvent(1)
+	l.reqs <- r
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l2 := openLog(t, cfg)
+	if got := peekAll(t, l2); len(got) != 1 || got[0].RequestID != "req-1" {
+		t.Errorf("after Close and reopen the outbox holds %d events, want the queued one", len(got))
+	}
+}
