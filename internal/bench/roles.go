@@ -135,6 +135,9 @@ func serveHub(ctx context.Context, s HubSpec, in io.Reader, out io.Writer, log *
 			}
 			return "ok"
 		case "allocs":
+			// The heap profile is as of the last completed GC: without
+			// one, a quiet run's allocations would not show at all.
+			runtime.GC()
 			f, err := os.Create(arg)
 			if err == nil {
 				err = errors.Join(pprof.Lookup("allocs").WriteTo(f, 0), f.Close())
