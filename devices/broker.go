@@ -82,6 +82,9 @@ type Broker struct {
 	byClient *throttle
 	byRemote *throttle
 	sessions sync.Map // *mqtt.Client -> *session
+	// subGen changes whenever a subscription may have been added (see
+	// replyDirect).
+	subGen atomic.Uint64
 
 	running   atomic.Bool
 	closeOnce sync.Once

@@ -25,7 +25,7 @@ func (h *hook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
 		mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck,
 		mqtt.OnSessionEstablish, mqtt.OnDisconnect, mqtt.OnPacketRead,
-		mqtt.OnSubscribe, mqtt.OnPublish, mqtt.OnPublished,
+		mqtt.OnSubscribe, mqtt.OnSubscribed, mqtt.OnSessionEstablished, mqtt.OnPublish, mqtt.OnPublished,
 		mqtt.OnPublishDropped, mqtt.OnWillSent,
 	}, []byte{b})
 }
@@ -88,6 +88,7 @@ func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, _ packets.Packet) bool {
 // lock does not flap offline on a takeover.
 func (h *hook) OnSessionEstablish(cl *mqtt.Client, _ packets.Packet) {
 	b := h.b
+	b.subGen.Add(1) // a resumed session brings its subscriptions
 	s := b.session(cl)
 	if s == nil || !b.presence.attach(s, b.now()) {
 		return
@@ -152,6 +153,7 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 // (mochi maps a refusal to SUBACK 0x87, or 0x80 for v3.1.1).
 func (h *hook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
 	b := h.b
+	b.subGen.Add(1)
 	s := b.session(cl)
 	if s == nil {
 		return pk
@@ -170,6 +172,12 @@ func (h *hook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
 	}
 	return pk
 }
+
+// OnSubscribed and OnSessionEstablished move the subscription generation
+// on again once the subscriptions are in place (replyDirect).
+func (h *hook) OnSubscribed(*mqtt.Client, packets.Packet, []byte) { h.b.subGen.Add(1) }
+
+func (h *hook) OnSessionEstablished(*mqtt.Client, packets.Packet) { h.b.subGen.Add(1) }
 
 // OnPublish enforces the write ACL. A refused publish is logged (never its
 // payload), counted and dropped; the client stays connected.
@@ -225,12 +233,12 @@ func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
 	case KindReq:
 		b.metrics.lockMessages.WithLabelValues(KindReq).Inc()
 		if b.requests != nil {
-			b.requests.HandleRequest(s.name, pk.Payload, len(pk.Properties.CorrelationData) > 0, b.replier(cl, s.name, KindRes, pk.Properties))
+			b.requests.HandleRequest(s.name, pk.Payload, len(pk.Properties.CorrelationData) > 0, b.replier(s, KindRes, pk.Properties))
 		}
 	case KindEvt:
 		b.metrics.lockMessages.WithLabelValues(KindEvt).Inc()
 		if b.events != nil {
-			b.events.HandleEvent(s.name, pk.Payload, b.replier(cl, s.name, KindAck, pk.Properties))
+			b.events.HandleEvent(s.name, pk.Payload, b.replier(s, KindAck, pk.Properties))
 		}
 	case KindState:
 		b.metrics.lockMessages.WithLabelValues(KindState).Inc()
@@ -244,14 +252,15 @@ func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
 // docs/protocol.md §2): to the MQTT 5 response topic (already checked to be
 // the lock's own topic of this kind) with the correlation data, else to the
 // lock's topic of that kind.
-func (b *Broker) replier(cl *mqtt.Client, lock, kind string, props packets.Properties) func([]byte) {
+func (b *Broker) replier(s *session, kind string, props packets.Properties) func([]byte) {
+	lock := s.name
 	topic := props.ResponseTopic
 	if topic == "" {
 		topic = LockTopic(lock, kind)
 	}
 	corr := slices.Clone(props.CorrelationData)
 	return func(payload []byte) {
-		if b.replyDirect(cl, topic, payload, corr) {
+		if b.replyDirect(s, kind, topic, payload, corr) {
 			b.metrics.repliesDirect.Inc()
 			return
 		}
@@ -271,20 +280,26 @@ func (b *Broker) replier(cl *mqtt.Client, lock, kind string, props packets.Prope
 // is most of a reply's cost. It reports false (the caller publishes as
 // usual) in every other case: other subscribers, such as an integration
 // reading res topics, must get the reply too.
-func (b *Broker) replyDirect(cl *mqtt.Client, topic string, payload, corr []byte) bool {
+//
+// The subscriber check walks the broker's topic index, so a positive answer
+// is cached per connection until the subscription generation moves (any
+// subscribe, or a resumed session, anywhere). Removals do not move it: they
+// cannot add a subscriber, and negative answers are not cached.
+func (b *Broker) replyDirect(s *session, kind, topic string, payload, corr []byte) bool {
+	cl := s.cl
 	if cl == nil || cl.Closed() || cl.Properties.Props.TopicAliasMaximum > 0 {
 		return false
 	}
-	subs := b.srv.Topics.Subscribers(topic)
-	if len(subs.Subscriptions) != 1 || len(subs.Shared) != 0 || len(subs.InlineSubscriptions) != 0 {
+	slot := slices.Index(replyKinds[:], kind)
+	if slot < 0 || topic != LockTopic(s.name, kind) {
 		return false
 	}
-	sub, ok := subs.Subscriptions[cl.ID]
-	if !ok || hasIdentifier(sub) {
-		return false
-	}
-	if !(&hook{b: b}).OnACLCheck(cl, topic, false) {
-		return false // the ACL would refuse the delivery: so does this path
+	gen := b.subGen.Load()
+	if s.direct[slot].Load() != gen+1 {
+		if !b.onlySubscriber(cl, topic) {
+			return false
+		}
+		s.direct[slot].Store(gen + 1)
 	}
 	pk := packets.Packet{
 		FixedHeader: packets.FixedHeader{Type: packets.Publish},
@@ -299,6 +314,20 @@ func (b *Broker) replyDirect(cl *mqtt.Client, topic string, payload, corr []byte
 		return false
 	}
 	return true
+}
+
+// onlySubscriber says whether cl is topic's only subscriber, with a plain
+// subscription the ACL lets it read.
+func (b *Broker) onlySubscriber(cl *mqtt.Client, topic string) bool {
+	subs := b.srv.Topics.Subscribers(topic)
+	if len(subs.Subscriptions) != 1 || len(subs.Shared) != 0 || len(subs.InlineSubscriptions) != 0 {
+		return false
+	}
+	sub, ok := subs.Subscriptions[cl.ID]
+	if !ok || hasIdentifier(sub) {
+		return false
+	}
+	return (&hook{b: b}).OnACLCheck(cl, topic, false)
 }
 
 // hasIdentifier says whether a subscription carries an MQTT 5 subscription

@@ -51,7 +51,16 @@ type session struct {
 	since  time.Time
 
 	attached bool // guarded by presenceTable.mu
+
+	// direct[i] is 1 + the broker's subscription generation at which a
+	// reply of replyKinds[i] was found deliverable straight to this
+	// connection (0: not known). Only that positive answer is cached.
+	direct [2]atomic.Uint64
 }
+
+// replyKinds are the topic kinds replyDirect serves, in session.direct
+// order.
+var replyKinds = [2]string{KindRes, KindAck}
 
 type lockEntry struct {
 	lastSeen atomic.Int64 // unix nanoseconds

@@ -281,7 +281,14 @@ func TestReplyDirectAndThroughBroker(t *testing.T) {
 		t.Errorf("direct replies = %v, want 1", got)
 	}
 
-	mon := subscribeMonitor(t, addr)
+	monClient, err := v3(t, "tcp://"+addr, "integ", "integ", "integ-password", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mon := &inbox{}
+	if err := wait(t, monClient.Subscribe("lockhub/v1/locks/#", 1, mon.handler)); err != nil {
+		t.Fatal(err)
+	}
 	if err := wait(t, a.Publish(devices.LockTopic("A", devices.KindReq), 0, false, "two")); err != nil {
 		t.Fatal(err)
 	}
@@ -299,5 +306,20 @@ func TestReplyDirectAndThroughBroker(t *testing.T) {
 	}
 	if n := len(res.all()); n != 2 {
 		t.Errorf("lock got %d replies, want 2 (no duplicate from the two paths)", n)
+	}
+
+	// Once the other reader is gone, replies go direct again.
+	if err := wait(t, monClient.Unsubscribe("lockhub/v1/locks/#")); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(t, a.Publish(devices.LockTopic("A", devices.KindReq), 0, false, "three")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "third reply", func() bool { return res.has(want("three")) })
+	if got := b.counter(t, "lockhub_mqtt_replies_total", "path", "direct"); got != 2 {
+		t.Errorf("direct replies = %v after the monitor unsubscribed, want 2", got)
+	}
+	if mon.has(want("three")) {
+		t.Error("the unsubscribed monitor still got a reply")
 	}
 }
