@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,9 @@ type Options struct {
 	WorkDir, OutDir string
 	// Log receives progress lines and the children's stderr.
 	Log io.Writer
+	// HubEnv is added to every hub child's environment (a diagnostic, such
+	// as GODEBUG=gctrace=1; the published figures use none).
+	HubEnv []string
 }
 
 // system is one broker side of the round-trip comparison.
@@ -123,6 +127,7 @@ func (h *harness) prepare() error {
 
 // startHub runs a hub child on dir and returns it with its MQTT URL.
 func (h *harness) startHub(dir, durability string, env []string) (*child, string, error) {
+	env = append(slices.Clone(h.o.HubEnv), env...)
 	c, line, err := startChild(h.o.Exe, RoleHub, HubSpec{DataDir: dir, Locks: h.maxLocks(), Durability: durability}, env, h.o.Log, 5*time.Minute)
 	if err != nil {
 		return nil, "", err
