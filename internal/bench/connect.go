@@ -63,6 +63,18 @@ func (h *harness) connect(ctx context.Context, variant string, env []string) (Co
 		secs, failed, err := h.connectOnce(url, p.ConnectLocks, p.ConnectProcs, func() error {
 			m, err := hubMem(hc)
 			res.Connected = append(res.Connected, m)
+			if err != nil || rep > 0 || variant != "default" {
+				return err
+			}
+			// What the connected heap is made of (the allocs command runs
+			// a GC first, so this is live data), and memory after that GC.
+			file := filepath.Join(h.o.OutDir, "hub-heap-connected.pprof")
+			if _, err := hc.call("allocs "+file, time.Minute); err != nil {
+				return err
+			}
+			res.HeapTop = pprofTop(h.o.ModuleDir, "-sample_index=inuse_space", file)
+			after, err := hubMem(hc)
+			res.AfterGC = &after
 			return err
 		})
 		load.After = loadAvg()

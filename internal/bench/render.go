@@ -263,6 +263,18 @@ func renderConnect(w func(string, ...any), r *Results) {
 			cell(statOf(c.Connected, func(m MemReport) float64 { return float64(m.Goroutines) })))
 	}
 	w("")
+	for _, c := range r.Connect {
+		if c.HeapTop == "" {
+			continue
+		}
+		if a := c.AfterGC; a != nil {
+			w("Right after a GC with the %d locks connected (first run): RSS %.1f MiB, heap %.1f MiB, stacks %.1f MiB, %d goroutines. In-use heap by function then (`-sample_index=inuse_space`):",
+				c.Locks, mib(a.RSS), mib(a.HeapInuse), mib(a.StackInuse), a.Goroutines)
+		}
+		w("")
+		w("```text\n%s\n```", c.HeapTop)
+		w("")
+	}
 	if len(r.HubOpen) > 0 {
 		w("Hub open (hub.New: store load of the site, event log, broker) per start: ")
 		for _, k := range []string{SysProcess, SysDisk} {

@@ -113,4 +113,9 @@ type Connect struct {
 	Connected []MemReport `json:"connected"`
 	Failed    int         `json:"failed"`
 	Load      []Load      `json:"load"`
+	// HeapTop is `go tool pprof -top` of the in-use heap with every lock
+	// connected (first run of the default variant; taken after a GC), and
+	// AfterGC the memory read right after that GC.
+	HeapTop string     `json:"heap_top,omitempty"`
+	AfterGC *MemReport `json:"after_gc,omitempty"`
 }
