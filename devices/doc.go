@@ -46,6 +46,19 @@
 // that must do slow work may reply later: reply and ack may be called from
 // any goroutine after the handler has returned.
 //
+// # How replies travel
+//
+// Replies (res) and acks are published at QoS 0, commands at QoS 1
+// (docs/protocol.md §2). A reply is written straight onto the requesting
+// connection (Client.WritePacket, from the calling goroutine) when that
+// connection is the topic's only subscriber with a plain subscription (no
+// subscription identifier, no topic aliases) that the ACL lets it read;
+// this skips the broker's publish path and the hand-off to the connection's
+// write goroutine. Otherwise (an integration reading res topics, say) the
+// reply is published through the broker, so every subscriber gets it. The
+// subscriber check is cached per connection until any subscription is
+// added; lockhub_mqtt_replies_total{path} counts both paths.
+//
 // # Sizing for 10,000 locks
 //
 // MaximumClientWritesPending (default 512) sizes each client's outbound

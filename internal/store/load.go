@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -47,6 +48,7 @@ func load(db *badger.DB, clock *clockMark) (*state, string, error) {
 		all = append(all, e.grants...)
 		e.grants = all[n:len(all):len(all)]
 	}
+	st.pack()
 	// Index credentials now that every member is known.
 	for id, e := range st.members {
 		if e.m == nil {
@@ -65,6 +67,7 @@ func load(db *badger.DB, clock *clockMark) (*state, string, error) {
 		}
 		st.nCreds += len(e.creds)
 	}
+	packHolders(st.holders)
 	st.finishRevocations()
 	if epoch == "" {
 		return nil, "", fmt.Errorf("load: store has no epoch")
@@ -83,6 +86,89 @@ func safeKey(k []byte) string {
 		}
 		return r
 	}, k))
+}
+
+// pack moves what the load allocated record by record into a few large
+// allocations: every member id, name and email and every grant reference
+// into one string, every member entry into one array, every credential
+// list into one array. The view then holds several hundred thousand fewer
+// heap objects, which the garbage collector's mark phase pays for on every
+// cycle while the hub runs (docs/performance.md). Entries built later by
+// Apply are ordinary allocations; a packed entry's strings and slices are
+// never written in place (entries are immutable once published), so
+// sharing their backing arrays is safe.
+func (st *state) pack() {
+	ids := slices.Sorted(maps.Keys(st.members))
+	size, nCreds := 0, 0
+	for _, id := range ids {
+		e := st.members[id]
+		size += len(id) + len(e.own.Name) + len(e.own.Email)
+		for i := range e.grants {
+			size += len(e.grants[i].Reference)
+		}
+		nCreds += len(e.creds)
+	}
+	type fix struct {
+		p      *string
+		off, n int
+	}
+	buf := make([]byte, 0, size)
+	fixes := make([]fix, 0, len(ids)*3+st.nGrants)
+	add := func(p *string) {
+		fixes = append(fixes, fix{p, len(buf), len(*p)})
+		buf = append(buf, *p...)
+	}
+	keys := slices.Clone(ids)
+	domains := map[string]string{}
+	entries := make([]memberEntry, len(ids))
+	creds := make([]policy.Credential, 0, nCreds)
+	for i, id := range ids {
+		e := &entries[i]
+		*e = *st.members[id]
+		add(&keys[i])
+		if e.m != nil {
+			e.own.Domain = intern(domains, e.own.Domain)
+			add(&e.own.Name)
+			add(&e.own.Email)
+		}
+		for j := range e.grants { // in the one grants array: stable
+			add(&e.grants[j].Reference)
+		}
+		n := len(creds)
+		creds = append(creds, e.creds...)
+		e.creds = creds[n:len(creds):len(creds)]
+	}
+	arena := string(buf)
+	for _, f := range fixes {
+		*f.p = arena[f.off : f.off+f.n]
+	}
+	members := make(map[string]*memberEntry, len(ids))
+	for i := range entries {
+		e, id := &entries[i], keys[i]
+		if e.m != nil {
+			e.own.ID = id
+			e.m = &e.own
+		}
+		for j := range e.grants {
+			e.grants[j].Member = id
+		}
+		members[id] = e
+	}
+	st.members = members
+}
+
+// packHolders moves every holder list into one array.
+func packHolders(h map[credKey][]string) {
+	total := 0
+	for _, ids := range h {
+		total += len(ids)
+	}
+	flat := make([]string, 0, total)
+	for k, ids := range h {
+		n := len(flat)
+		flat = append(flat, ids...)
+		h[k] = flat[n:len(flat):len(flat)]
+	}
 }
 
 func (st *state) entry(id string) *memberEntry {
