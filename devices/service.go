@@ -224,9 +224,11 @@ func (s *Service) HandleRequest(lock string, payload []byte, correlated bool, re
 			resp.RetryAfterMS = uint32(until.Sub(start).Milliseconds())
 		}
 	}
+	// Counted before the reply leaves, so anyone who has seen the reply
+	// (the lock, a test, an operator) finds it counted.
+	s.m.decisions.WithLabelValues(resultLabel(d), d.Reason.String()).Inc()
 	var buf [256]byte
 	reply(wire.AppendResponse(buf[:0], &resp))
-	s.m.decisions.WithLabelValues(resultLabel(d), d.Reason.String()).Inc()
 	s.m.latency.Observe(s.d.Now().Sub(start).Seconds())
 }
 
