@@ -326,10 +326,23 @@ func (h *harness) stepUp(ctx context.Context, systems []system) {
 			var steps []Run
 			best, atBest := 0.0, Run{}
 			for _, rate := range p.StepRates {
-				r, err := h.traffic(ctx, s, fleets[i], rate, p.StepDuration)
-				steps = append(steps, r)
-				ok := err == nil && h.good(r)
-				h.logf("step %s run %d: %.0f/s → %.0f/s, p99 %.3f ms, %d failures, good=%v", s.name, rep+1, rate, r.Achieved, r.P99, r.Failures, ok)
+				var r Run
+				ok := false
+				// A step that breaks the bound is run once more after a
+				// pause: on a shared 2-core machine one stall of another
+				// process can spoil a 5 s step, and a search that stops
+				// there measures the stall, not the system. Every system
+				// gets the same second chance; two bad runs end the search.
+				for try := 0; try < 2 && !ok; try++ {
+					if try > 0 {
+						time.Sleep(2 * time.Second)
+					}
+					var err error
+					r, err = h.traffic(ctx, s, fleets[i], rate, p.StepDuration)
+					steps = append(steps, r)
+					ok = err == nil && h.good(r)
+					h.logf("step %s run %d: %.0f/s → %.0f/s, p99 %.3f ms, %d failures, good=%v (try %d)", s.name, rep+1, rate, r.Achieved, r.P99, r.Failures, ok, try+1)
+				}
 				if !ok {
 					break
 				}
