@@ -2,6 +2,7 @@ package devices
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"net"
 	"slices"
@@ -254,13 +255,17 @@ func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
 // lock's topic of that kind.
 func (b *Broker) replier(s *session, kind string, props packets.Properties) func([]byte) {
 	lock := s.name
-	topic := props.ResponseTopic
-	if topic == "" {
-		topic = LockTopic(lock, kind)
+	own := LockTopic(lock, kind)
+	topic := cmp.Or(props.ResponseTopic, own)
+	// The direct path caches its answer per (connection, kind), which holds
+	// for the lock's own topic of that kind only.
+	slot := replySlot(kind)
+	if topic != own {
+		slot = -1
 	}
 	corr := slices.Clone(props.CorrelationData)
 	return func(payload []byte) {
-		if b.replyDirect(s, kind, topic, payload, corr) {
+		if slot >= 0 && b.replyDirect(s, slot, topic, payload, corr) {
 			b.metrics.repliesDirect.Inc()
 			return
 		}
@@ -285,18 +290,14 @@ func (b *Broker) replier(s *session, kind string, props packets.Properties) func
 // is cached per connection until the subscription generation moves (any
 // subscribe, or a resumed session, anywhere). Removals do not move it: they
 // cannot add a subscriber, and negative answers are not cached.
-func (b *Broker) replyDirect(s *session, kind, topic string, payload, corr []byte) bool {
+func (b *Broker) replyDirect(s *session, slot int, topic string, payload, corr []byte) bool {
 	cl := s.cl
 	if cl == nil || cl.Closed() || cl.Properties.Props.TopicAliasMaximum > 0 {
 		return false
 	}
-	slot := slices.Index(replyKinds[:], kind)
-	if slot < 0 || topic != LockTopic(s.name, kind) {
-		return false
-	}
 	gen := b.subGen.Load()
 	if s.direct[slot].Load() != gen+1 {
-		if !b.onlySubscriber(cl, topic) {
+		if !b.onlySubscriber(s, topic) {
 			return false
 		}
 		s.direct[slot].Store(gen + 1)
@@ -316,9 +317,10 @@ func (b *Broker) replyDirect(s *session, kind, topic string, payload, corr []byt
 	return true
 }
 
-// onlySubscriber says whether cl is topic's only subscriber, with a plain
-// subscription the ACL lets it read.
-func (b *Broker) onlySubscriber(cl *mqtt.Client, topic string) bool {
+// onlySubscriber says whether the lock's connection is topic's only
+// subscriber, with a plain subscription the ACL lets it read.
+func (b *Broker) onlySubscriber(s *session, topic string) bool {
+	cl := s.cl
 	subs := b.srv.Topics.Subscribers(topic)
 	if len(subs.Subscriptions) != 1 || len(subs.Shared) != 0 || len(subs.InlineSubscriptions) != 0 {
 		return false
@@ -327,7 +329,7 @@ func (b *Broker) onlySubscriber(cl *mqtt.Client, topic string) bool {
 	if !ok || hasIdentifier(sub) {
 		return false
 	}
-	return (&hook{b: b}).OnACLCheck(cl, topic, false)
+	return lockMayRead(s.name, topic)
 }
 
 // hasIdentifier says whether a subscription carries an MQTT 5 subscription

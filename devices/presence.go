@@ -52,15 +52,23 @@ type session struct {
 
 	attached bool // guarded by presenceTable.mu
 
-	// direct[i] is 1 + the broker's subscription generation at which a
-	// reply of replyKinds[i] was found deliverable straight to this
+	// direct[replySlot(kind)] is 1 + the broker's subscription generation
+	// at which a reply of that kind was found deliverable straight to this
 	// connection (0: not known). Only that positive answer is cached.
 	direct [2]atomic.Uint64
 }
 
-// replyKinds are the topic kinds replyDirect serves, in session.direct
-// order.
-var replyKinds = [2]string{KindRes, KindAck}
+// replySlot is the session.direct index of a reply kind, -1 for a kind
+// replyDirect does not serve.
+func replySlot(kind string) int {
+	switch kind {
+	case KindRes:
+		return 0
+	case KindAck:
+		return 1
+	}
+	return -1
+}
 
 type lockEntry struct {
 	lastSeen atomic.Int64 // unix nanoseconds

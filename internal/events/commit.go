@@ -149,7 +149,7 @@ gather:
 // rescueLoop commits appends left queued by appenders that gave up (their
 // ctx ended before a committer took them), within one FlushInterval.
 func (l *Log) rescueLoop() {
-	defer close(l.committerDone)
+	defer close(l.rescuerDone)
 	t := time.NewTicker(l.cfg.FlushInterval)
 	defer t.Stop()
 	for {

@@ -26,9 +26,14 @@
 // the queue, its own event among it, so at low load an append costs no
 // hand-off to another goroutine, and under load each write covers every
 // append that queued during the previous one. A background loop commits,
-// within FlushInterval, appends whose callers gave up waiting. With DurabilityProcess, Append returns once the
-// transaction is in Badger's memory-mapped WAL, which survives a kill of the
-// process, and a syncer calls DB.Sync within FlushInterval. With
+// within FlushInterval, appends whose callers gave up waiting.
+//
+// With DurabilityProcess, Append returns once the transaction is in
+// Badger's memory-mapped WAL, which survives a kill of the process, and a
+// syncer calls DB.Sync within FlushInterval. The syncer holds the commit
+// token while it syncs: a commit writing into WAL pages under msync stalls
+// on page faults, so appends queue for the sync instead and are committed
+// together after it. With
 // DurabilityDisk the database runs with SyncWrites, so each transaction
 // commit fsyncs once for the whole batch: concurrent appenders share the
 // fsync.

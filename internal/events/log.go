@@ -115,11 +115,11 @@ type Log struct {
 	lead   chan struct{}
 	cstate *committer
 
-	quit          chan struct{}
-	committerDone chan struct{}
-	syncerDone    chan struct{}
-	closeOnce     sync.Once
-	closeErr      error
+	quit        chan struct{}
+	rescuerDone chan struct{}
+	syncerDone  chan struct{}
+	closeOnce   sync.Once
+	closeErr    error
 
 	// wmu serialises the writes of the outbox pointer (Ack and the cap,
 	// which runs on the committer).
@@ -158,7 +158,7 @@ type Stats struct {
 }
 
 // Open opens (or creates) the log, recovers the next sequence number from
-// the highest stored key, and starts the committer and, for process
+// the highest stored key, and starts the rescue loop and, for process
 // durability, the background syncer. Close releases it.
 func Open(cfg Config) (*Log, error) {
 	if err := cfg.setDefaults(); err != nil {
@@ -182,16 +182,16 @@ func Open(cfg Config) (*Log, error) {
 		return nil, fmt.Errorf("open events db: %w", err)
 	}
 	l := &Log{
-		cfg:           cfg,
-		log:           cfg.Logger.With("component", "events"),
-		db:            db,
-		keys:          kr,
-		reqs:          make(chan *request, cfg.MaxBatch),
-		lead:          make(chan struct{}, 1),
-		cstate:        &committer{batch: make([]*request, 0, cfg.MaxBatch)},
-		quit:          make(chan struct{}),
-		committerDone: make(chan struct{}),
-		syncerDone:    make(chan struct{}),
+		cfg:         cfg,
+		log:         cfg.Logger.With("component", "events"),
+		db:          db,
+		keys:        kr,
+		reqs:        make(chan *request, cfg.MaxBatch),
+		lead:        make(chan struct{}, 1),
+		cstate:      &committer{batch: make([]*request, 0, cfg.MaxBatch)},
+		quit:        make(chan struct{}),
+		rescuerDone: make(chan struct{}),
+		syncerDone:  make(chan struct{}),
 	}
 	l.pool.New = func() any { return &request{done: make(chan struct{}, 1)} }
 	if err := l.recover(); err != nil {
@@ -310,7 +310,7 @@ func (l *Log) Close() error {
 			l.commitQueued()
 		}
 		close(l.quit)
-		<-l.committerDone
+		<-l.rescuerDone
 		<-l.syncerDone
 		serr := l.db.Sync()
 		cerr := l.db.Close()
