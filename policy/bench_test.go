@@ -95,6 +95,7 @@ func newBenchWorld(b *testing.B) *benchWorld {
 		for i := range gs {
 			gs[i].Access, gs[i].Origin, gs[i].From, gs[i].Until = access[i], policy.OriginNexudusREST, now.Add(-day), now.Add(day)
 		}
+		v.repack(member)
 	}
 	set("member-000000", "acc-0-1", "acc-0-2", "acc-0-3", "acc-0-4", "acc-0-5") // third grant allowed
 	set("member-000005", "acc-0-0", "acc-0-0", "acc-0-0", "acc-0-0", "acc-0-0") // office only: closed

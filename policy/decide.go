@@ -41,8 +41,8 @@ type View interface {
 	// Holders returns the ids of the members of the domain holding the
 	// credential (several distinct members make it ambiguous).
 	Holders(domain string, c Credential) []string
-	// Grants returns the member's grants in a stable order.
-	Grants(member string) []Grant
+	// Grants returns the member's grants, sorted by grant key.
+	Grants(member string) GrantList
 	// Access returns the access, or nil when it is unknown.
 	Access(id string) *Access
 	// LastSync returns when the domain's last successful Nexudus REST pass
@@ -86,7 +86,7 @@ func Decide(now time.Time, req Request, v View) Decision {
 }
 
 // visitFunc receives each candidate grant and its reason (Explain only).
-type visitFunc func(g *Grant, a *Access, r Reason)
+type visitFunc func(g Grant, a *Access, r Reason)
 
 func decide(now time.Time, req Request, v View, visit visitFunc) Decision {
 	if !v.Clock().Trusted(now) {
@@ -134,14 +134,15 @@ func decide(now time.Time, req Request, v View, visit visitFunc) Decision {
 	bestRank := -1
 	lastSync := v.LastSync(lock.Domain)
 	grants := v.Grants(m.ID)
+	n := grants.Len()
 	var local localTime
-	if len(grants) > 0 {
+	if n > 0 {
 		local = localTimeOf(now, dom.Zone) // once, not once per grant
 	}
-	for i := range grants {
-		g := &grants[i]
+	for i := 0; i < n; i++ {
+		g := grants.At(i)
 		a := v.Access(g.Access)
-		r := grantReason(now, local, g, a, lock, lastSync)
+		r := grantReason(now, local, &g, a, lock, lastSync)
 		if visit != nil {
 			visit(g, a, r)
 		}

@@ -22,8 +22,8 @@ type Explanation struct {
 // the member with the reason it did or did not match. It may allocate.
 func Explain(now time.Time, req Request, v View) Explanation {
 	var ex Explanation
-	ex.Decision = decide(now, req, v, func(g *Grant, a *Access, r Reason) {
-		c := Candidate{Grant: *g, Reason: r}
+	ex.Decision = decide(now, req, v, func(g Grant, a *Access, r Reason) {
+		c := Candidate{Grant: g, Reason: r}
 		if a != nil {
 			c.AccessName = a.Name
 		}

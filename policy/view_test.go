@@ -26,6 +26,7 @@ type mapView struct {
 	members  map[string]*policy.Member
 	holders  map[holderKey][]string
 	grants   map[string][]policy.Grant
+	packed   map[string]policy.GrantList // grants as Grants returns them
 	accesses map[string]*policy.Access
 	lastSync map[string]time.Time
 	clock    policy.ClockMark
@@ -41,6 +42,7 @@ func newMapView() *mapView {
 		members:  map[string]*policy.Member{},
 		holders:  map[holderKey][]string{},
 		grants:   map[string][]policy.Grant{},
+		packed:   map[string]policy.GrantList{},
 		accesses: map[string]*policy.Access{},
 		lastSync: map[string]time.Time{},
 	}
@@ -50,7 +52,7 @@ func (v *mapView) Lock(id string) *policy.Lock          { return v.locks[id] }
 func (v *mapView) LockState(id string) policy.LockState { return v.states[id] }
 func (v *mapView) Domain(id string) *policy.Domain      { return v.domains[id] }
 func (v *mapView) Member(id string) *policy.Member      { return v.members[id] }
-func (v *mapView) Grants(member string) []policy.Grant  { return v.grants[member] }
+func (v *mapView) Grants(member string) policy.GrantList { return v.packed[member] }
 func (v *mapView) Access(id string) *policy.Access      { return v.accesses[id] }
 func (v *mapView) LastSync(domain string) time.Time     { return v.lastSync[domain] }
 func (v *mapView) Clock() policy.ClockMark              { return v.clock }
@@ -63,7 +65,17 @@ func (v *mapView) addLock(l policy.Lock) *mapView     { v.locks[l.ID] = &l; retu
 func (v *mapView) addMember(m policy.Member) *mapView { v.members[m.ID] = &m; return v }
 func (v *mapView) addGrant(g policy.Grant) *mapView {
 	v.grants[g.Member] = append(v.grants[g.Member], g)
+	v.repack(g.Member)
 	return v
+}
+
+// repack rebuilds the member's packed list after its grants changed.
+func (v *mapView) repack(member string) {
+	l, err := policy.PackGrants(member, v.grants[member])
+	if err != nil {
+		panic(err) // test data: strings are short
+	}
+	v.packed[member] = l
 }
 func (v *mapView) addAccess(a policy.Access) *mapView { a.Index(); v.accesses[a.ID] = &a; return v }
 func (v *mapView) addHolder(domain string, c policy.Credential, member string) *mapView {

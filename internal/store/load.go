@@ -19,6 +19,7 @@ func load(db *badger.DB, clock *clockMark) (*state, string, error) {
 	var epoch string
 	zones := map[string]*time.Location{}
 	ids := map[string]string{} // interned member and access ids of grants
+	grants := map[string][]policy.Grant{}
 	err := db.View(func(txn *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
 		opts.PrefetchSize = 256
@@ -30,7 +31,7 @@ func load(db *badger.DB, clock *clockMark) (*state, string, error) {
 			if bytes.HasPrefix(key, []byte(pfxJournal)) || string(key) == keySchema {
 				continue
 			}
-			err := item.Value(func(v []byte) error { return st.loadRecord(key, v, zones, ids, &epoch) })
+			err := item.Value(func(v []byte) error { return st.loadRecord(key, v, zones, ids, grants, &epoch) })
 			if err != nil {
 				return fmt.Errorf("record %q: %w", safeKey(key), err)
 			}
@@ -40,15 +41,9 @@ func load(db *badger.DB, clock *clockMark) (*state, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("load: %w", err)
 	}
-	// Move every member's grants into one exact-size array: the lists grew
-	// by appending, with up to twice the room they need.
-	all := make([]policy.Grant, 0, st.nGrants)
-	for _, e := range st.members {
-		n := len(all)
-		all = append(all, e.grants...)
-		e.grants = all[n:len(all):len(all)]
+	if err := st.pack(grants); err != nil {
+		return nil, "", fmt.Errorf("load: %w", err)
 	}
-	st.pack()
 	// Index credentials now that every member is known.
 	for id, e := range st.members {
 		if e.m == nil {
@@ -89,23 +84,22 @@ func safeKey(k []byte) string {
 }
 
 // pack moves what the load allocated record by record into a few large
-// allocations: every member id, name and email and every grant reference
-// into one string, every member entry into one array, every credential
-// list into one array. The view then holds several hundred thousand fewer
-// heap objects, which the garbage collector's mark phase pays for on every
-// cycle while the hub runs (docs/performance.md). Entries built later by
-// Apply are ordinary allocations; a packed entry's strings and slices are
-// never written in place (entries are immutable once published), so
-// sharing their backing arrays is safe.
-func (st *state) pack() {
+// allocations: every member id, name and email into one string, every
+// member entry into one array, every credential list into one array, and
+// every member's grants (from grants, per member, sorted) into one
+// pointer-free record array over one string (policy.GrantList). The view
+// then holds several hundred thousand fewer heap objects and a fraction of
+// the pointers the garbage collector's mark phase follows on every cycle
+// while the hub runs (docs/performance.md). Entries built later by Apply
+// are ordinary allocations; a packed entry's strings and slices are never
+// written in place (entries are immutable once published), so sharing
+// their backing arrays is safe.
+func (st *state) pack(grants map[string][]policy.Grant) error {
 	ids := slices.Sorted(maps.Keys(st.members))
 	size, nCreds := 0, 0
 	for _, id := range ids {
 		e := st.members[id]
 		size += len(id) + len(e.own.Name) + len(e.own.Email)
-		for i := range e.grants {
-			size += len(e.grants[i].Reference)
-		}
 		nCreds += len(e.creds)
 	}
 	type fix struct {
@@ -113,7 +107,7 @@ func (st *state) pack() {
 		off, n int
 	}
 	buf := make([]byte, 0, size)
-	fixes := make([]fix, 0, len(ids)*3+st.nGrants)
+	fixes := make([]fix, 0, len(ids)*3)
 	add := func(p *string) {
 		fixes = append(fixes, fix{p, len(buf), len(*p)})
 		buf = append(buf, *p...)
@@ -131,9 +125,6 @@ func (st *state) pack() {
 			add(&e.own.Name)
 			add(&e.own.Email)
 		}
-		for j := range e.grants { // in the one grants array: stable
-			add(&e.grants[j].Reference)
-		}
 		n := len(creds)
 		creds = append(creds, e.creds...)
 		e.creds = creds[n:len(creds):len(creds)]
@@ -142,6 +133,14 @@ func (st *state) pack() {
 	for _, f := range fixes {
 		*f.p = arena[f.off : f.off+f.n]
 	}
+	lists := make([][]policy.Grant, len(ids))
+	for i, id := range ids {
+		lists[i] = grants[id]
+	}
+	packed, err := policy.PackGrantLists(keys, lists)
+	if err != nil {
+		return err
+	}
 	members := make(map[string]*memberEntry, len(ids))
 	for i := range entries {
 		e, id := &entries[i], keys[i]
@@ -149,12 +148,11 @@ func (st *state) pack() {
 			e.own.ID = id
 			e.m = &e.own
 		}
-		for j := range e.grants {
-			e.grants[j].Member = id
-		}
+		e.grants = packed[i]
 		members[id] = e
 	}
 	st.members = members
+	return nil
 }
 
 // packHolders moves every holder list into one array.
@@ -180,7 +178,10 @@ func (st *state) entry(id string) *memberEntry {
 	return e
 }
 
-func (st *state) loadRecord(key, v []byte, zones map[string]*time.Location, ids map[string]string, epoch *string) error {
+// loadRecord adds one stored record to st; grants are collected per member
+// in grants, for pack.
+func (st *state) loadRecord(key, v []byte, zones map[string]*time.Location, ids map[string]string,
+	grants map[string][]policy.Grant, epoch *string) error {
 	if len(key) < 2 || key[1] != '/' {
 		return fmt.Errorf("unknown key")
 	}
@@ -197,9 +198,9 @@ func (st *state) loadRecord(key, v []byte, zones map[string]*time.Location, ids 
 		}
 		g.Access = intern(ids, g.Access)
 		g.Member = intern(ids, g.Member)
-		e := st.entry(g.Member)
+		st.entry(g.Member)
 		// Keys iterate in grant-key order, so each member's list is sorted.
-		e.grants = append(e.grants, g)
+		grants[g.Member] = append(grants[g.Member], g)
 		st.nGrants++
 	case pfxMember:
 		m, creds, err := decodeMember(v)

@@ -124,7 +124,7 @@ func (s *Store) MemberIDs() []string {
 func (s *Store) Grants(member string) []policy.Grant {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return slices.Clone(s.st.Grants(member))
+	return s.st.Grants(member).Slice()
 }
 
 // Cursor returns a sync cursor.

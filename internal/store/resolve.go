@@ -92,7 +92,9 @@ func (cur *state) resolve(b *Batch, lookup ownerLookup) (*delta, []kv, error) {
 	if err := r.members(); err != nil {
 		return nil, nil, err
 	}
-	r.entries()
+	if err := r.entries(); err != nil {
+		return nil, nil, err
+	}
 	r.revocations()
 	if err := r.otherKVs(); err != nil {
 		return nil, nil, err
@@ -173,8 +175,8 @@ func (r *resolver) deletions() {
 	}
 	for id, all := range r.memberDel {
 		if e := cur.members[id]; e != nil {
-			for i := range e.grants {
-				if k := e.grants[i].GrantKey; !r.decided(k) {
+			for i := range e.grants.Len() {
+				if k := e.grants.Key(i); !r.decided(k) {
 					r.grantDel[k] = id
 				}
 			}
@@ -189,8 +191,8 @@ func (r *resolver) deletions() {
 	}
 	if len(b.replace) > 0 {
 		for id, e := range cur.members {
-			for i := range e.grants {
-				if k := e.grants[i].GrantKey; r.replaced(k.Origin) && !r.decided(k) {
+			for i := range e.grants.Len() {
+				if k := e.grants.Key(i); r.replaced(k.Origin) && !r.decided(k) {
 					r.grantDel[k] = id
 				}
 			}
@@ -328,7 +330,7 @@ func (r *resolver) members() error {
 
 // entries builds the new entry of every touched member and the credential
 // index changes.
-func (r *resolver) entries() {
+func (r *resolver) entries() error {
 	type holderChange struct{ add, remove []string }
 	hc := map[credKey]*holderChange{}
 	change := func(k credKey) *holderChange {
@@ -365,24 +367,29 @@ func (r *resolver) entries() {
 				r.d.dCreds += len(ne.creds)
 			}
 		}
+		var gs []policy.Grant
 		if old != nil {
-			for i := range old.grants {
-				if _, dec := r.finalGrant(old.grants[i].GrantKey); !dec {
-					if ne.grants == nil {
-						ne.grants = make([]policy.Grant, 0, len(old.grants)+len(added))
+			for i := range old.grants.Len() {
+				if _, dec := r.finalGrant(old.grants.Key(i)); !dec {
+					if gs == nil {
+						gs = make([]policy.Grant, 0, old.grants.Len()+len(added))
 					}
-					ne.grants = append(ne.grants, old.grants[i])
+					gs = append(gs, old.grants.At(i))
 				}
 			}
 		}
 		if len(added) > 0 {
-			if ne.grants == nil {
-				ne.grants = make([]policy.Grant, 0, len(added))
-			}
-			ne.grants = append(ne.grants, added...)
-			slices.SortFunc(ne.grants, func(a, b policy.Grant) int { return compareGrantKeys(a.GrantKey, b.GrantKey) })
+			gs = append(gs, added...)
+			slices.SortFunc(gs, func(a, b policy.Grant) int { return compareGrantKeys(a.GrantKey, b.GrantKey) })
 		}
-		if ne.m == nil && len(ne.grants) == 0 {
+		if len(gs) > 0 {
+			l, err := policy.PackGrants(id, gs)
+			if err != nil {
+				return fmt.Errorf("member %q: %w", id, err)
+			}
+			ne.grants = l
+		}
+		if ne.m == nil && ne.grants.Len() == 0 {
 			if old != nil {
 				r.d.members[id] = nil
 			}
@@ -405,6 +412,7 @@ func (r *resolver) entries() {
 		slices.Sort(h)
 		r.d.holders[k] = h
 	}
+	return nil
 }
 
 // otherKVs writes the operations of the remaining record kinds.
@@ -465,8 +473,6 @@ func (cur *state) hasGrant(member string, k policy.GrantKey) bool {
 	if e == nil {
 		return false
 	}
-	_, found := slices.BinarySearchFunc(e.grants, k, func(g policy.Grant, k policy.GrantKey) int {
-		return compareGrantKeys(g.GrantKey, k)
-	})
+	_, found := e.grants.Search(k, compareGrantKeys)
 	return found
 }
