@@ -48,14 +48,14 @@ func newMapView() *mapView {
 	}
 }
 
-func (v *mapView) Lock(id string) *policy.Lock          { return v.locks[id] }
-func (v *mapView) LockState(id string) policy.LockState { return v.states[id] }
-func (v *mapView) Domain(id string) *policy.Domain      { return v.domains[id] }
-func (v *mapView) Member(id string) *policy.Member      { return v.members[id] }
+func (v *mapView) Lock(id string) *policy.Lock           { return v.locks[id] }
+func (v *mapView) LockState(id string) policy.LockState  { return v.states[id] }
+func (v *mapView) Domain(id string) *policy.Domain       { return v.domains[id] }
+func (v *mapView) Member(id string) *policy.Member       { return v.members[id] }
 func (v *mapView) Grants(member string) policy.GrantList { return v.packed[member] }
-func (v *mapView) Access(id string) *policy.Access      { return v.accesses[id] }
-func (v *mapView) LastSync(domain string) time.Time     { return v.lastSync[domain] }
-func (v *mapView) Clock() policy.ClockMark              { return v.clock }
+func (v *mapView) Access(id string) *policy.Access       { return v.accesses[id] }
+func (v *mapView) LastSync(domain string) time.Time      { return v.lastSync[domain] }
+func (v *mapView) Clock() policy.ClockMark               { return v.clock }
 func (v *mapView) Holders(domain string, c policy.Credential) []string {
 	return v.holders[holderKey{domain, c}]
 }
