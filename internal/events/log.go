@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 )
 
 // Defaults for zero Config fields.
@@ -171,7 +172,12 @@ func Open(cfg Config) (*Log, error) {
 	opts := badger.DefaultOptions(cfg.Dir).
 		WithMemTableSize(8 << 20).WithNumMemtables(2).
 		WithNumLevelZeroTables(2).WithNumLevelZeroTablesStall(4).
-		WithBlockCacheSize(8 << 20).WithIndexCacheSize(4 << 20).
+		// No compression: the personal fields are sealed (random-looking) and
+		// the rest is small; compressing every table built from a memtable
+		// cost CPU on the hub's busiest path for little disk. Without
+		// compression or encryption Badger reads blocks straight from the
+		// mmapped tables, so a block cache would only cost memory.
+		WithCompression(options.None).WithBlockCacheSize(0).WithIndexCacheSize(4 << 20).
 		WithValueLogFileSize(16 << 20).WithNumCompactors(2).WithBaseTableSize(1 << 20).
 		WithDetectConflicts(false). // the committer is the only writer of e/ and d/
 		WithMetricsEnabled(false).
