@@ -5,8 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -19,6 +21,9 @@ type Machine struct {
 	Kernel    string `json:"kernel"`
 	Date      string `json:"date"`
 	OpenFiles uint64 `json:"open_files_limit"`
+	// Fsync is measured in the hubs' work directory when the harness
+	// prepares it; nil when only go test benchmarks ran.
+	Fsync *FsyncProbe `json:"fsync,omitempty"`
 }
 
 func describeMachine() Machine {
@@ -112,4 +117,43 @@ func procCPU(pid int) time.Duration {
 	ut, _ := strconv.ParseUint(f[11], 10, 64)
 	st, _ := strconv.ParseUint(f[12], 10, 64)
 	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+}
+
+// FsyncProbe is the latency of one small durable append on the disk the
+// hubs' data directories live on: what each `disk`-durability commit
+// waits for, measured apart from any broker.
+type FsyncProbe struct {
+	Samples int     `json:"samples"`
+	P50     float64 `json:"p50_ms"`
+	P99     float64 `json:"p99_ms"`
+	P999    float64 `json:"p999_ms"`
+	Max     float64 `json:"max_ms"`
+}
+
+// probeFsync appends 256 bytes to a file in dir and fdatasyncs it, n times,
+// and reports the latency of each append+sync.
+func probeFsync(dir string, n int) (FsyncProbe, error) {
+	f, err := os.CreateTemp(dir, "fsync-probe-*")
+	if err != nil {
+		return FsyncProbe{}, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	buf := make([]byte, 256)
+	lat := make([]time.Duration, 0, n)
+	for range n {
+		start := time.Now()
+		if _, err := f.Write(buf); err != nil {
+			return FsyncProbe{}, err
+		}
+		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+			return FsyncProbe{}, err
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	ms := func(q float64) float64 {
+		return float64(lat[min(len(lat)-1, int(q*float64(len(lat))))]) / 1e6
+	}
+	return FsyncProbe{Samples: n, P50: ms(0.50), P99: ms(0.99), P999: ms(0.999), Max: ms(1)}, nil
 }

@@ -46,7 +46,7 @@ func TestRenderTables(t *testing.T) {
 		return Run{Target: 500, Achieved: 500, Replies: 5000, P50: p50, P99: p99, P999: p99 * 2}
 	}
 	r := &Results{
-		Machine: Machine{CPU: "Test CPU", Cores: 2, GoVersion: "go1.26"},
+		Machine: Machine{CPU: "Test CPU", Cores: 2, GoVersion: "go1.26", Fsync: &FsyncProbe{Samples: 100, P50: 0.2, P99: 1.5, P999: 9, Max: 12}},
 		Plan:    Plan{Members: 10, GrantsPer: 5, LockCounts: []int{100}, Rate: 500, Duration: time.Second, StepRates: []float64{1000}},
 		RoundTrips: []RoundTrip{
 			{System: SysProcess, Locks: 100, Rate: 500, Runs: []Run{run(0.2, 1), run(0.3, 2), run(0.4, 3)}},
@@ -63,6 +63,7 @@ func TestRenderTables(t *testing.T) {
 		"| lockhub (process) | 5500 (5000–6000) |",
 		"| 1.83 |", // 5500/3000
 		"something broke",
+		"(100 appends of 256 bytes, each followed by fdatasync): p50 0.200 ms, p99 1.500 ms, p99.9 9.000 ms, max 12.000 ms",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("rendered markdown lacks %q:\n%s", want, md)
@@ -78,5 +79,18 @@ func TestParseQuantity(t *testing.T) {
 		if got := parseQuantity(c.in); got != c.want {
 			t.Errorf("parseQuantity(%q) = %v, want %v", c.in, got, c.want)
 		}
+	}
+}
+
+func TestProbeFsync(t *testing.T) {
+	p, err := probeFsync(t.TempDir(), 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Samples != 50 || p.P50 <= 0 || p.P50 > p.P99 || p.P99 > p.P999 || p.P999 > p.Max {
+		t.Errorf("probe = %+v: want 50 samples, 0 < p50 <= p99 <= p99.9 <= max", p)
+	}
+	if _, err := probeFsync(filepath.Join(t.TempDir(), "missing"), 1); err == nil {
+		t.Error("probe in a missing directory: no error")
 	}
 }

@@ -111,6 +111,16 @@ func (h *harness) maxLocks() int {
 // prepare seeds the site once (store and master key), then copies it for
 // the disk-durability hub.
 func (h *harness) prepare() error {
+	n := 3000
+	if h.o.Quick {
+		n = 100
+	}
+	fp, err := probeFsync(h.o.WorkDir, n)
+	if err != nil {
+		return fmt.Errorf("fsync probe: %w", err)
+	}
+	h.res.Machine.Fsync = &fp
+	h.logf("fsync probe (%d appends of 256 B + fdatasync): p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms", n, fp.P50, fp.P99, fp.P999, fp.Max)
 	h.site = filepath.Join(h.o.WorkDir, "site-process")
 	d, err := seedSite(h.site, h.maxLocks(), h.o.Plan.Members, h.o.Plan.GrantsPer)
 	if err != nil {
