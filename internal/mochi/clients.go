@@ -65,6 +65,20 @@ func (cl *Clients) GetAll() map[string]*Client {
 	return m
 }
 
+// Range calls f for each client, under the read lock, until f returns false.
+// Unlike GetAll it copies nothing. f must not call any method of cl (Add and
+// Delete would deadlock, and so may Get while a writer waits): collect what
+// to change and change it after Range returns.
+func (cl *Clients) Range(f func(id string, client *Client) bool) {
+	cl.RLock()
+	defer cl.RUnlock()
+	for id, client := range cl.internal {
+		if !f(id, client) {
+			return
+		}
+	}
+}
+
 // Get returns the value of a client if it exists.
 func (cl *Clients) Get(id string) (*Client, bool) {
 	cl.RLock()
@@ -341,23 +355,26 @@ func (cl *Client) ClearInflights() {
 // ClearExpiredInflights deletes any inflight messages which have expired.
 func (cl *Client) ClearExpiredInflights(now, maximumExpiry int64) []uint16 {
 	deleted := []uint16{}
-	for _, tk := range cl.State.Inflight.GetAll(false) {
-		expired := tk.ProtocolVersion == 5 && tk.Expiry > 0 && tk.Expiry < now // [MQTT-3.3.2-5]
-
-		// If the maximum message expiry interval is set (greater than 0), and the message
-		// retention period exceeds the maximum expiry, the message will be forcibly removed.
-		enforced := maximumExpiry > 0 && now-tk.Created > maximumExpiry
-
-		if expired || enforced {
-			if ok := cl.State.Inflight.Delete(tk.PacketID); ok {
-				cl.ops.hooks.OnQosDropped(cl, tk)
-				atomic.AddInt64(&cl.ops.info.Inflight, -1)
-				deleted = append(deleted, tk.PacketID)
-			}
+	for _, tk := range cl.State.Inflight.expired(now, maximumExpiry) { // fork: no copy of the unexpired ones
+		if ok := cl.State.Inflight.Delete(tk.PacketID); ok {
+			cl.ops.hooks.OnQosDropped(cl, tk)
+			atomic.AddInt64(&cl.ops.info.Inflight, -1)
+			deleted = append(deleted, tk.PacketID)
 		}
 	}
 
 	return deleted
+}
+
+// inflightExpired reports whether an inflight message has expired at now.
+func inflightExpired(tk *packets.Packet, now, maximumExpiry int64) bool {
+	expired := tk.ProtocolVersion == 5 && tk.Expiry > 0 && tk.Expiry < now // [MQTT-3.3.2-5]
+
+	// If the maximum message expiry interval is set (greater than 0), and the message
+	// retention period exceeds the maximum expiry, the message will be forcibly removed.
+	enforced := maximumExpiry > 0 && now-tk.Created > maximumExpiry
+
+	return expired || enforced
 }
 
 // Read reads incoming packets from the connected client and transforms them into

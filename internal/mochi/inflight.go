@@ -89,6 +89,43 @@ func (i *Inflight) GetAll(immediate bool) []packets.Packet {
 	return m
 }
 
+// expired returns the inflight messages which have expired at now, in the
+// order of GetAll, or nil (without allocating) if there are none.
+func (i *Inflight) expired(now, maximumExpiry int64) []packets.Packet {
+	i.RLock()
+	defer i.RUnlock()
+
+	var m []packets.Packet
+	for _, v := range i.internal {
+		if inflightExpired(&v, now, maximumExpiry) {
+			m = append(m, v)
+		}
+	}
+
+	if len(m) > 1 {
+		sort.Slice(m, func(i, j int) bool {
+			return uint16(m[i].Created) < uint16(m[j].Created)
+		})
+	}
+
+	return m
+}
+
+// anyExpired reports whether any inflight message has expired at now. It
+// copies and allocates nothing.
+func (i *Inflight) anyExpired(now, maximumExpiry int64) bool {
+	i.RLock()
+	defer i.RUnlock()
+
+	for _, v := range i.internal {
+		if inflightExpired(&v, now, maximumExpiry) {
+			return true
+		}
+	}
+
+	return false
+}
+
 // NextImmediate returns the next inflight packet which is indicated to be sent immediately.
 // This typically occurs when the quota has been exhausted, and we need to wait until new quota
 // is free to continue sending.

@@ -1695,10 +1695,16 @@ func (s *Server) loadRetained(v []storage.Message) {
 // clearExpiredClients deletes all clients which have been disconnected for longer
 // than their given expiry intervals.
 func (s *Server) clearExpiredClients(dt int64) {
-	for id, client := range s.Clients.GetAll() {
+	// fork: collect the expired under the read lock instead of copying every client.
+	type expiredClient struct {
+		id     string
+		client *Client
+	}
+	var expired []expiredClient
+	s.Clients.Range(func(id string, client *Client) bool {
 		disconnected := client.StopTime()
 		if disconnected == 0 {
-			continue
+			return true
 		}
 
 		expire := s.Options.Capabilities.MaximumSessionExpiryInterval
@@ -1707,15 +1713,22 @@ func (s *Server) clearExpiredClients(dt int64) {
 		}
 
 		if disconnected+int64(expire) < dt {
-			s.hooks.OnClientExpired(client)
-			s.Clients.Delete(id) // [MQTT-4.1.0-2]
+			expired = append(expired, expiredClient{id, client})
 		}
+		return true
+	})
+
+	for _, e := range expired {
+		s.hooks.OnClientExpired(e.client)
+		s.Clients.Delete(e.id) // [MQTT-4.1.0-2]
 	}
 }
 
 // clearExpiredRetainedMessage deletes retained messages from topics if they have expired.
 func (s *Server) clearExpiredRetainedMessages(now int64) {
-	for filter, pk := range s.Topics.Retained.GetAll() {
+	// fork: collect the expired under the read lock instead of copying every message.
+	var expiredFilters []string
+	s.Topics.Retained.Range(func(filter string, pk packets.Packet) bool {
 		expired := pk.ProtocolVersion == 5 && pk.Expiry > 0 && pk.Expiry < now // [MQTT-3.3.2-5]
 
 		// If the maximum message expiry interval is set (greater than 0), and the message
@@ -1724,16 +1737,32 @@ func (s *Server) clearExpiredRetainedMessages(now int64) {
 			now-pk.Created > s.Options.Capabilities.MaximumMessageExpiryInterval
 
 		if expired || enforced {
-			s.Topics.Retained.Delete(filter)
-			s.hooks.OnRetainedExpired(filter)
+			expiredFilters = append(expiredFilters, filter)
 		}
+		return true
+	})
+
+	for _, filter := range expiredFilters {
+		s.Topics.Retained.Delete(filter)
+		s.hooks.OnRetainedExpired(filter)
 	}
 }
 
 // clearExpiredInflights deletes any inflight messages which have expired.
 func (s *Server) clearExpiredInflights(now int64) {
-	for _, client := range s.Clients.GetAll() {
-		if deleted := client.ClearExpiredInflights(now, s.Options.Capabilities.MaximumMessageExpiryInterval); len(deleted) > 0 {
+	// fork: find the clients holding an expired inflight under the read lock
+	// instead of copying every client (and every client's inflights).
+	maximumExpiry := s.Options.Capabilities.MaximumMessageExpiryInterval
+	var clients []*Client
+	s.Clients.Range(func(_ string, client *Client) bool {
+		if client.State.Inflight.anyExpired(now, maximumExpiry) {
+			clients = append(clients, client)
+		}
+		return true
+	})
+
+	for _, client := range clients {
+		if deleted := client.ClearExpiredInflights(now, maximumExpiry); len(deleted) > 0 {
 			for _, id := range deleted {
 				s.hooks.OnQosDropped(client, packets.Packet{PacketID: id})
 			}
@@ -1743,18 +1772,30 @@ func (s *Server) clearExpiredInflights(now int64) {
 
 // sendDelayedLWT sends any LWT messages which have reached their issue time.
 func (s *Server) sendDelayedLWT(dt int64) {
-	for id, pk := range s.loop.willDelayed.GetAll() {
+	// fork: collect the due wills under the read lock instead of copying them all.
+	type dueWill struct {
+		id string
+		pk packets.Packet
+	}
+	var due []dueWill
+	s.loop.willDelayed.Range(func(id string, pk packets.Packet) bool {
 		if dt > pk.Expiry {
-			s.publishToSubscribers(pk) // [MQTT-3.1.2-8]
-			if cl, ok := s.Clients.Get(id); ok {
-				if pk.FixedHeader.Retain {
-					s.retainMessage(cl, pk)
-				}
-				cl.Properties.Will = Will{} // [MQTT-3.1.2-10]
-				s.hooks.OnWillSent(cl, pk)
-			}
-			s.loop.willDelayed.Delete(id)
+			due = append(due, dueWill{id, pk})
 		}
+		return true
+	})
+
+	for _, w := range due {
+		id, pk := w.id, w.pk
+		s.publishToSubscribers(pk) // [MQTT-3.1.2-8]
+		if cl, ok := s.Clients.Get(id); ok {
+			if pk.FixedHeader.Retain {
+				s.retainMessage(cl, pk)
+			}
+			cl.Properties.Will = Will{} // [MQTT-3.1.2-10]
+			s.hooks.OnWillSent(cl, pk)
+		}
+		s.loop.willDelayed.Delete(id)
 	}
 }
 

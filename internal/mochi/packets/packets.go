@@ -93,6 +93,20 @@ func (p *Packets) GetAll() map[string]Packet {
 	return m
 }
 
+// Range calls f for each packet, under the read lock, until f returns false.
+// Unlike GetAll it copies no map. f must not call any method of p (Add and
+// Delete would deadlock, and so may Get while a writer waits): collect what
+// to change and change it after Range returns.
+func (p *Packets) Range(f func(id string, pk Packet) bool) {
+	p.RLock()
+	defer p.RUnlock()
+	for id, pk := range p.internal {
+		if !f(id, pk) {
+			return
+		}
+	}
+}
+
 // Get returns a specific packet in the map by packet id.
 func (p *Packets) Get(id string) (val Packet, ok bool) {
 	p.RLock()
