@@ -163,6 +163,8 @@ type ClientState struct {
 	Subscriptions   *Subscriptions       // a map of the subscription filters a client maintains
 	disconnected    int64                // the time the client disconnected in unix time, for calculating expiry
 	outbound        chan *packets.Packet // queue for pending outbound packets
+	writer          atomic.Uint32        // fork: writerRunning and writerClosed bits (see drain)
+	writerDone      sync.WaitGroup       // fork: lets stopWriter wait for a running drain
 	endOnce         sync.Once            // only end once
 	isTakenOver     atomic.Bool          // used to identify orphaned clients
 	packetID        uint32               // the current highest packetID
@@ -204,9 +206,62 @@ func newClient(c net.Conn, o *ops) *Client {
 	return cl
 }
 
-// WriteLoop ranges over pending outbound messages and writes them to the client connection.
-func (cl *Client) WriteLoop() {
+// fork: upstream ran one WriteLoop goroutine per client for the life of the
+// connection, blocked on the outbound queue almost all the time. Instead,
+// enqueue starts a drain goroutine only when a packet is queued and none is
+// running; the drain writes until the queue is empty and exits. An idle
+// connection thus costs one goroutine (its reader), not two.
+//
+// The writer word holds two bits. writerRunning is taken by a CAS from 0 by
+// whoever starts a drain, so at most one runs and packets keep their order.
+// writerClosed is set once by stopWriter when the connection has ended; from
+// then on no drain starts, and stopWriter waits for a running one to release
+// writerRunning.
+const (
+	writerRunning uint32 = 1 << iota // a drain goroutine owns the outbound queue
+	writerClosed                     // the connection has ended: no drain starts again
+)
+
+// enqueue adds pk to the outbound queue and makes sure a drain goroutine will
+// write it. It returns false, queuing nothing, when the queue is full.
+func (cl *Client) enqueue(pk *packets.Packet) bool {
+	select {
+	case cl.State.outbound <- pk:
+		atomic.AddInt32(&cl.State.outboundQty, 1)
+		cl.startDrain()
+		return true
+	default:
+		return false
+	}
+}
+
+// startDrain starts a drain goroutine unless one is running (it will find the
+// queued packet) or the connection has ended.
+func (cl *Client) startDrain() {
+	if cl.State.writer.CompareAndSwap(0, writerRunning) {
+		go cl.drain()
+	}
+}
+
+// drain writes the outbound queue until it is empty, then releases
+// writerRunning and exits. After the release it looks at the queue again: a
+// packet queued after the last receive but before the release found
+// writerRunning set and started no drain, so this one takes the queue back
+// (or finds that a new drain already has).
+func (cl *Client) drain() {
 	for {
+		cl.writeQueued()
+		if !cl.releaseWriter() || cl.Closed() || len(cl.State.outbound) == 0 ||
+			!cl.State.writer.CompareAndSwap(0, writerRunning) {
+			return
+		}
+	}
+}
+
+// writeQueued writes packets from the outbound queue until it is empty or the
+// client is closed.
+func (cl *Client) writeQueued() {
+	for !cl.Closed() {
 		select {
 		case pk := <-cl.State.outbound:
 			if err := cl.WritePacket(*pk); err != nil {
@@ -214,10 +269,51 @@ func (cl *Client) WriteLoop() {
 				cl.ops.log.Debug("failed publishing packet", "error", err, "client", cl.ID, "packet", pk)
 			}
 			atomic.AddInt32(&cl.State.outboundQty, -1)
-		case <-cl.State.open.Done():
+		default:
+			// WritePacket leaves bytes in outbuf while more packets are queued
+			// and flushes with the last one; if that one failed before writing
+			// (too large for the client, say), flush here rather than leave the
+			// bytes until the connection's next write.
+			cl.Lock()
+			if len(cl.State.outbound) == 0 {
+				_ = cl.flushOutbuf()
+			}
+			cl.Unlock()
 			return
 		}
 	}
+}
+
+// releaseWriter clears writerRunning. If stopWriter has set writerClosed
+// meanwhile, it lets stopWriter return and reports false.
+func (cl *Client) releaseWriter() bool {
+	for {
+		s := cl.State.writer.Load()
+		if cl.State.writer.CompareAndSwap(s, s&^writerRunning) {
+			if s&writerClosed != 0 {
+				cl.State.writerDone.Done()
+				return false
+			}
+			return true
+		}
+	}
+}
+
+// stopWriter keeps any drain from starting again and waits for a running one
+// to exit. It is called once, by the connection's goroutine after Stop (which
+// closed the connection, so a drain blocked in a write returns).
+func (cl *Client) stopWriter() {
+	cl.State.writerDone.Add(1)
+	for {
+		s := cl.State.writer.Load()
+		if cl.State.writer.CompareAndSwap(s, s|writerClosed) {
+			if s&writerRunning == 0 {
+				cl.State.writerDone.Done() // no drain to wait for
+			}
+			break
+		}
+	}
+	cl.State.writerDone.Wait()
 }
 
 // ParseConnect parses the connect parameters and properties for a client.

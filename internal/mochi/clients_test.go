@@ -53,7 +53,7 @@ func newTestClient() (cl *Client, r net.Conn, w net.Conn) {
 	cl.Properties.Props.TopicAliasMaximum = 0
 	cl.Properties.Props.RequestResponseInfo = 0x1
 
-	go cl.WriteLoop()
+	// fork: no WriteLoop; queued packets are written by on-demand drains.
 
 	return
 }
