@@ -173,6 +173,12 @@ type ClientState struct {
 	outboundQty     int32                // number of messages currently in the outbound queue
 	Keepalive       uint16               // the number of seconds the connection can wait
 	ServerKeepalive bool                 // keepalive was set by the server
+
+	// MaximumWritesPending is the length of this client's outbound queue
+	// (0 = Capabilities.MaximumClientWritesPending). fork: the queue is made
+	// at session establishment, so a hook may set this in OnConnect or
+	// OnSessionEstablish, e.g. lower for clients known to receive little.
+	MaximumWritesPending int32
 }
 
 // newClient returns a new instance of Client. This is almost exclusively used by Server
@@ -187,7 +193,7 @@ func newClient(c net.Conn, o *ops) *Client {
 			open:          ctx,
 			cancelOpen:    cancel,
 			Keepalive:     defaultKeepalive,
-			outbound:      make(chan *packets.Packet, o.options.Capabilities.MaximumClientWritesPending),
+			// fork: outbound is made by makeOutbound at session establishment.
 		},
 		Properties: ClientProperties{
 			ProtocolVersion: defaultClientProtocolVersion, // default protocol version
@@ -221,6 +227,24 @@ const (
 	writerRunning uint32 = 1 << iota // a drain goroutine owns the outbound queue
 	writerClosed                     // the connection has ended: no drain starts again
 )
+
+// makeOutbound makes the outbound queue, MaximumWritesPending long (else
+// Capabilities.MaximumClientWritesPending). attachClient calls it once the
+// client is authenticated, just before the client is added to the server's
+// clients, where publishes find it; a client refused at CONNECT never gets
+// a queue. Clients never attached (the inline client, sessions restored from
+// a store) have none: publishToClient never queues for them, as their Conn
+// is nil, and enqueue would find a nil queue full.
+func (cl *Client) makeOutbound() {
+	n := cl.State.MaximumWritesPending
+	if n <= 0 {
+		n = cl.ops.options.Capabilities.MaximumClientWritesPending
+	}
+	q := make(chan *packets.Packet, n)
+	cl.Lock() // WritePacket reads len(outbound) under it
+	cl.State.outbound = q
+	cl.Unlock()
+}
 
 // enqueue adds pk to the outbound queue and makes sure a drain goroutine will
 // write it. It returns false, queuing nothing, when the queue is full.

@@ -54,6 +54,8 @@ func newTestClient() (cl *Client, r net.Conn, w net.Conn) {
 	cl.Properties.Props.RequestResponseInfo = 0x1
 
 	// fork: no WriteLoop; queued packets are written by on-demand drains.
+	// The queue is made at session establishment, which this client skips.
+	cl.makeOutbound()
 
 	return
 }
@@ -789,6 +791,7 @@ func TestClientWritePacketBuffer(t *testing.T) {
 	small := packets.TPacketData[packets.Publish].Get(packets.TPublishNoPayload).Packet
 	large := packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet
 
+	cl.makeOutbound() // fork: made at session establishment, which this test skips
 	cl.State.outbound <- small
 
 	tt := []struct {

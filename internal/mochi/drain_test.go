@@ -240,3 +240,77 @@ func TestServerConnectionHasNoIdleWriter(t *testing.T) {
 	require.Equal(t, writerClosed, cl.State.writer.Load())
 	_ = w.Close()
 }
+
+// TestServerOutboundQueuePerClient: the queue is made at session
+// establishment, as long as a hook asked for, else the capability's length;
+// a connection refused at CONNECT gets none.
+func TestServerOutboundQueuePerClient(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		set  int32
+		want int
+	}{
+		{"default", 0, 1024},
+		{"set by hook", 4, 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer()
+			defer s.Close()
+			s.Options.Capabilities.MaximumClientWritesPending = 1024
+			require.NoError(t, s.AddHook(&writesPendingHook{n: tt.set}, nil))
+
+			r, w := net.Pipe()
+			cl := s.NewClient(r, "tcp", "", false)
+			require.Nil(t, cl.State.outbound) // not before CONNECT
+			done := make(chan error)
+			go func() { done <- s.attachClient(cl, "tcp") }()
+
+			_, err := w.Write(packets.TPacketData[packets.Connect].Get(packets.TConnectMqtt311).RawBytes)
+			require.NoError(t, err)
+			connack := make([]byte, len(packets.TPacketData[packets.Connack].Get(packets.TConnackAcceptedNoSession).RawBytes))
+			_, err = io.ReadFull(w, connack)
+			require.NoError(t, err)
+			cl.Lock()
+			require.Equal(t, tt.want, cap(cl.State.outbound))
+			cl.Unlock()
+
+			_, err = w.Write(packets.TPacketData[packets.Disconnect].Get(packets.TDisconnect).RawBytes)
+			require.NoError(t, err)
+			require.NoError(t, <-done)
+			_ = w.Close()
+		})
+	}
+}
+
+func TestServerNoOutboundQueueForRefusedClient(t *testing.T) {
+	s := New(&Options{Logger: logger}) // no auth hook: every client is refused
+	defer s.Close()
+
+	r, w := net.Pipe()
+	cl := s.NewClient(r, "tcp", "", false)
+	done := make(chan error)
+	go func() { done <- s.attachClient(cl, "tcp") }()
+	_, err := w.Write(packets.TPacketData[packets.Connect].Get(packets.TConnectMqtt311).RawBytes)
+	require.NoError(t, err)
+	go func() { _, _ = io.Copy(io.Discard, w) }()
+	require.ErrorIs(t, <-done, packets.ErrBadUsernameOrPassword)
+	require.Nil(t, cl.State.outbound)
+	require.False(t, cl.enqueue(pingresp())) // a nil queue is always full
+	_ = w.Close()
+}
+
+// writesPendingHook sets MaximumWritesPending in OnSessionEstablish.
+type writesPendingHook struct {
+	HookBase
+	n int32
+}
+
+func (h *writesPendingHook) ID() string { return "writes-pending" }
+
+func (h *writesPendingHook) Provides(b byte) bool { return b == OnSessionEstablish }
+
+func (h *writesPendingHook) OnSessionEstablish(cl *Client, _ packets.Packet) {
+	if h.n > 0 {
+		cl.State.MaximumWritesPending = h.n
+	}
+}

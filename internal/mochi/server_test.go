@@ -2105,6 +2105,7 @@ func TestPublishToClientExceedClientWritesPending(t *testing.T) {
 
 	s.Clients.Add(cl)
 
+	cl.makeOutbound() // fork: made at session establishment, which this test skips
 	for i := int32(0); i < cl.ops.options.Capabilities.MaximumClientWritesPending; i++ {
 		cl.State.outbound <- new(packets.Packet)
 		atomic.AddInt32(&cl.State.outboundQty, 1)
