@@ -24,6 +24,10 @@ const (
 	maxMessageExpiry      = 24 * 60 * 60 // also the life of a retained lock state (locks re-publish it)
 	clientNetBufferSize   = 512
 	sysTopicResendSeconds = 10
+
+	// lockWritesPending is a lock connection's outbound queue length (at
+	// most MaxClientWritesPending): see doc.go for the sizing.
+	lockWritesPending = 64
 )
 
 // BrokerConfig configures the embedded MQTT broker. A zero field means its

@@ -61,12 +61,16 @@
 //
 // # Sizing for 10,000 locks
 //
-// MaximumClientWritesPending (default 512) sizes each client's outbound
-// channel, allocated at connect: 512 × 8 B = 4 KiB per client, 40 MiB for
-// 10,000 locks. A lock has at most a reply, an ack and a command pending, so
-// the depth matters for integration users that read many locks' events (a
-// burst of state messages after a hub restart); 128 drops under such bursts
-// (libs.md §7), 8192 would cost 64 KiB per client. Read and write buffers
+// Each connection's outbound queue is allocated once it is authenticated
+// (internal/mochi, our fork of mochi, makes it at session establishment). A
+// lock's holds 64 packets (512 B; at most MaxClientWritesPending): a lock
+// has a few replies, event acks (docs/protocol.md allows 16 events in
+// flight) and commands pending at a time, and replies mostly bypass it. Other users get
+// MaxClientWritesPending (default 512, 4 KiB): the depth matters for
+// integrations that read many locks' events (a burst of state messages after
+// a hub restart); 128 drops under such bursts (libs.md §7), 8192 would cost
+// 64 KiB per client. A connection runs one goroutine, its reader; a writer
+// runs only while its queue is not empty. Read and write buffers
 // are 512 B (lock packets are small; larger ones are read through).
 // MaximumPacketSize is 64 KiB, sessions expire after a day, and messages
 // (including retained lock states) after a day, so locks re-publish their

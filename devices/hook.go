@@ -87,10 +87,16 @@ func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, _ packets.Packet) bool {
 // OnSessionEstablish runs before CONNACK, after authentication and before a
 // takeover disconnects an older connection with the same client id, so the
 // lock does not flap offline on a takeover.
+//
+// It also sizes a lock's outbound queue, which mochi (our fork) makes right
+// after this hook.
 func (h *hook) OnSessionEstablish(cl *mqtt.Client, _ packets.Packet) {
 	b := h.b
 	b.subGen.Add(1) // a resumed session brings its subscriptions
 	s := b.session(cl)
+	if s != nil && s.kind == kindLock {
+		cl.State.MaximumWritesPending = int32(min(lockWritesPending, b.cfg.MaxClientWritesPending))
+	}
 	if s == nil || !b.presence.attach(s, b.now()) {
 		return
 	}

@@ -1,0 +1,151 @@
+package devices_test
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	paho3packets "github.com/eclipse/paho.mqtt.golang/packets"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/lockhub/lockhub/devices"
+)
+
+// stableGoroutines polls runtime.NumGoroutine until it has not changed for
+// 200 ms (or waitFor passes) and returns it.
+func stableGoroutines(tb testing.TB) int {
+	tb.Helper()
+	deadline := time.Now().Add(waitFor)
+	last, same := runtime.NumGoroutine(), 0
+	for same < 10 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		n := runtime.NumGoroutine()
+		if n == last {
+			same++
+		} else {
+			last, same = n, 0
+		}
+	}
+	return last
+}
+
+// waitGoroutines polls until cond holds for runtime.NumGoroutine.
+func waitGoroutines(tb testing.TB, what string, cond func(n int) bool) {
+	tb.Helper()
+	deadline := time.Now().Add(waitFor)
+	for n := runtime.NumGoroutine(); !cond(n); n = runtime.NumGoroutine() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("goroutines = %d: timed out waiting for %s", n, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// connectLock connects a lock over raw TCP (no client goroutines, so the
+// process's goroutine count is the broker's) and subscribes it to its
+// command topic at qos.
+func connectLock(tb testing.TB, addr, lock string, qos byte) net.Conn {
+	tb.Helper()
+	conn, code := rawConnect(tb, addr, packets.ConnectParams{
+		ClientIdentifier: lock, Username: []byte(lock), Password: []byte(secretOf(lock)), Keepalive: 60,
+	})
+	if code != 0 {
+		tb.Fatalf("connect %s: CONNACK code %d", lock, code)
+	}
+	sub := packets.Packet{
+		FixedHeader: packets.FixedHeader{Type: packets.Subscribe, Qos: 1},
+		PacketID:    1,
+		Filters:     packets.Subscriptions{{Filter: devices.LockTopic(lock, devices.KindCmd), Qos: qos}},
+	}
+	var buf bytes.Buffer
+	if err := sub.SubscribeEncode(&buf); err != nil {
+		tb.Fatalf("encode subscribe: %v", err)
+	}
+	if _, err := conn.Write(buf.Bytes()); err != nil {
+		tb.Fatalf("write subscribe: %v", err)
+	}
+	ack := readPacket(tb, conn)
+	if sa, ok := ack.(*paho3packets.SubackPacket); !ok || len(sa.ReturnCodes) != 1 || sa.ReturnCodes[0] != qos {
+		tb.Fatalf("%s: subscribe answered %v, want SUBACK granting QoS %d", lock, ack, qos)
+	}
+	return conn
+}
+
+func readPacket(tb testing.TB, conn net.Conn) paho3packets.ControlPacket {
+	tb.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(waitFor))
+	defer func() { _ = conn.SetReadDeadline(time.Time{}) }()
+	pk, err := paho3packets.ReadPacket(conn)
+	if err != nil {
+		tb.Fatalf("read packet: %v", err)
+	}
+	return pk
+}
+
+// TestIdleLocksCostOneGoroutineEach checks the fork of mochi in
+// internal/mochi (FORK.md): an idle connection runs only its reader, a
+// message to an idle lock starts a writer that exits once the queue is
+// empty, and a lock that disconnects while its writer is blocked leaves no
+// goroutine behind. Upstream mochi ran a reader and a writer per connection.
+func TestIdleLocksCostOneGoroutineEach(t *testing.T) {
+	b := startBroker(t, devices.BrokerConfig{}, devices.BrokerDeps{})
+	addr := b.Addrs().TCP
+	base := stableGoroutines(t)
+
+	const n = 50
+	conns := make([]net.Conn, n)
+	for i := range n {
+		// lock-1 reads commands at QoS 0: mochi allocates a QoS 1 packet id
+		// under the client's write mutex, so a QoS 1 command to a lock whose
+		// writer is blocked would block SendCommand too (as upstream).
+		qos := byte(1)
+		if i == 1 {
+			qos = 0
+		}
+		conns[i] = connectLock(t, addr, fmt.Sprintf("lock-%d", i), qos)
+	}
+	idle := stableGoroutines(t)
+	t.Logf("goroutines: %d before, %d with %d idle locks", base, idle, n)
+	if grew := idle - base; grew < n-5 || grew > n+5 {
+		t.Fatalf("%d idle locks added %d goroutines, want about %d (one per connection, not two)", n, grew, n)
+	}
+
+	// A command to an idle lock arrives, and its writer goes away again.
+	if err := b.SendCommand("lock-0", []byte(`{"op":"unlock"}`)); err != nil {
+		t.Fatalf("SendCommand: %v", err)
+	}
+	pub, ok := readPacket(t, conns[0]).(*paho3packets.PublishPacket)
+	if !ok || pub.TopicName != devices.LockTopic("lock-0", devices.KindCmd) || string(pub.Payload) != `{"op":"unlock"}` {
+		t.Fatalf("lock-0 got %v, want its command", pub)
+	}
+	waitGoroutines(t, "the writer to exit after the command", func(g int) bool { return g <= idle })
+
+	// lock-1 stops reading: commands fill the sockets' buffers and its
+	// writer blocks in a write. When lock-1 hangs up, its reader and the
+	// blocked writer both end.
+	payload := bytes.Repeat([]byte("x"), 60<<10)
+	for range 400 { // 24 MiB, beyond what loopback buffers hold
+		if err := b.SendCommand("lock-1", payload); err != nil {
+			t.Fatalf("SendCommand: %v", err)
+		}
+	}
+	waitGoroutines(t, "a writer for lock-1", func(g int) bool { return g >= idle+1 })
+	if err := conns[1].Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitGoroutines(t, "lock-1's reader and writer to end", func(g int) bool { return g <= idle-1 })
+	if left := stableGoroutines(t); left > idle-1 {
+		t.Fatalf("after lock-1 left: %d goroutines, want at most %d", left, idle-1)
+	}
+
+	// The other locks are still served.
+	if err := b.SendCommand("lock-2", []byte(`{"op":"lock"}`)); err != nil {
+		t.Fatalf("SendCommand: %v", err)
+	}
+	if pub, ok := readPacket(t, conns[2]).(*paho3packets.PublishPacket); !ok || string(pub.Payload) != `{"op":"lock"}` {
+		t.Fatalf("lock-2 got %v, want its command", pub)
+	}
+}
