@@ -75,6 +75,14 @@ func (h *harness) connect(ctx context.Context, variant string, env []string) (Co
 			res.HeapTop = pprofTop(h.o.ModuleDir, "-sample_index=inuse_space", file)
 			after, err := hubMem(hc)
 			res.AfterGC = &after
+			if err != nil {
+				return err
+			}
+			if _, err := hc.call("settle", time.Minute); err != nil {
+				return err
+			}
+			settled, err := hubMem(hc)
+			res.Settled = &settled
 			return err
 		})
 		load.After = loadAvg()

@@ -275,6 +275,11 @@ func renderConnect(w func(string, ...any), r *Results) {
 			w("Right after a GC with the %d locks connected (first run): RSS %.1f MiB, heap %.1f MiB, stacks %.1f MiB, %d goroutines. In-use heap by function then (`-sample_index=inuse_space`):",
 				c.Locks, mib(a.RSS), mib(a.HeapInuse), mib(a.StackInuse), a.Goroutines)
 		}
+		if st := c.Settled; st != nil {
+			w("")
+			w("Settled, still connected (three more collections, as an idle hub has within minutes since the runtime forces one every two minutes, and free pages returned to the OS, as its scavenger does in the background): RSS %.1f MiB, heap %.1f MiB, stacks %.1f MiB.",
+				mib(st.RSS), mib(st.HeapInuse), mib(st.StackInuse))
+		}
 		w("")
 		w("```text\n%s\n```", c.HeapTop)
 		w("")

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -111,6 +112,14 @@ func serveHub(ctx context.Context, s HubSpec, in io.Reader, out io.Writer, log *
 			rss, hwm := procStatus(os.Getpid())
 			b, _ := json.Marshal(MemReport{RSS: rss, HWM: hwm, HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, Sys: ms.Sys, Goroutines: runtime.NumGoroutine()})
 			return "ok " + string(b)
+		case "settle":
+			// What an idle hub reaches within minutes: collections (each
+			// halves an oversized stack once) and free pages returned.
+			for range 3 {
+				runtime.GC()
+			}
+			debug.FreeOSMemory()
+			return "ok"
 		case "cpu":
 			f, err := os.Create(arg)
 			if err == nil {
