@@ -5,8 +5,8 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
-# internal/mochi is our fork of mochi-mqtt, its own module: ./... does not reach it.
-MOCHI   := internal/mochi
+# internal/third_party/mochi is our fork of mochi-mqtt, its own module: ./... does not reach it.
+MOCHI   := internal/third_party/mochi
 # Debian packages the tests need, as command=package pairs.
 DEB_DEPS := mosquitto_pub=mosquitto-clients mosquitto=mosquitto chromium=chromium chromedriver=chromium-driver promtool=prometheus systemd-analyze=systemd
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -41,4 +41,4 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
-replace github.com/mochi-mqtt/server/v2 => ./internal/mochi
+replace github.com/mochi-mqtt/server/v2 => ./internal/third_party/mochi

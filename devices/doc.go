@@ -62,7 +62,7 @@
 // # Sizing for 10,000 locks
 //
 // Each connection's outbound queue is allocated once it is authenticated
-// (internal/mochi, our fork of mochi, makes it at session establishment). A
+// (internal/third_party/mochi, our fork of mochi, makes it at session establishment). A
 // lock's holds 64 packets (512 B; at most MaxClientWritesPending): a lock
 // has a few replies, event acks (docs/protocol.md allows 16 events in
 // flight) and commands pending at a time, and replies mostly bypass it. Other users get

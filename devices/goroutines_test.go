@@ -86,7 +86,7 @@ func readPacket(tb testing.TB, conn net.Conn) paho3packets.ControlPacket {
 }
 
 // TestIdleLocksCostOneGoroutineEach checks the fork of mochi in
-// internal/mochi (FORK.md): an idle connection runs only its reader, a
+// internal/third_party/mochi (FORK.md): an idle connection runs only its reader, a
 // message to an idle lock starts a writer that exits once the queue is
 // empty, and a lock that disconnects while its writer is blocked leaves no
 // goroutine behind. Upstream mochi ran a reader and a writer per connection.
