@@ -277,7 +277,7 @@ func renderConnect(w func(string, ...any), r *Results) {
 		}
 		if st := c.Settled; st != nil {
 			w("")
-			w("Settled, still connected (three more collections, as an idle hub has within minutes since the runtime forces one every two minutes, and free pages returned to the OS, as its scavenger does in the background): RSS %.1f MiB, heap %.1f MiB, stacks %.1f MiB.",
+			w("Settled, still connected (20 s idle, in which Badger hands back its table builders' buffers, then three more collections, as an idle hub has within minutes since the runtime forces one every two minutes, and free pages returned to the OS, as its scavenger does in the background): RSS %.1f MiB, heap %.1f MiB, stacks %.1f MiB.",
 				mib(st.RSS), mib(st.HeapInuse), mib(st.StackInuse))
 		}
 		w("")

@@ -118,10 +118,11 @@ type Connect struct {
 	// AfterGC the memory read right after that GC.
 	HeapTop string     `json:"heap_top,omitempty"`
 	AfterGC *MemReport `json:"after_gc,omitempty"`
-	// Settled is the memory after three more collections and the freed
-	// pages handed back to the OS: where an idle hub ends up within
-	// minutes (the runtime forces a collection every two minutes, each
-	// halves an oversized goroutine stack once, and its scavenger returns
-	// free pages in the background).
+	// Settled is the memory after 20 s idle, three more collections and
+	// the freed pages handed back to the OS: where an idle hub ends up
+	// within minutes (Badger releases its table builders' buffers after
+	// some seconds without compactions, the runtime forces a collection
+	// every two minutes, each halves an oversized goroutine stack once,
+	// and its scavenger returns free pages in the background).
 	Settled *MemReport `json:"settled,omitempty"`
 }
