@@ -66,24 +66,7 @@ func (h *harness) connect(ctx context.Context, variant string, env []string) (Co
 			if err != nil || rep > 0 || variant != "default" {
 				return err
 			}
-			// What the connected heap is made of (the allocs command runs
-			// a GC first, so this is live data), and memory after that GC.
-			file := filepath.Join(h.o.OutDir, "hub-heap-connected.pprof")
-			if _, err := hc.call("allocs "+file, time.Minute); err != nil {
-				return err
-			}
-			res.HeapTop = pprofTop(h.o.ModuleDir, "-sample_index=inuse_space", file)
-			after, err := hubMem(hc)
-			res.AfterGC = &after
-			if err != nil {
-				return err
-			}
-			if _, err := hc.call("settle", time.Minute); err != nil {
-				return err
-			}
-			settled, err := hubMem(hc)
-			res.Settled = &settled
-			return err
+			return h.inspectConnected(hc, &res)
 		})
 		load.After = loadAvg()
 		res.Load = append(res.Load, load)
@@ -105,6 +88,41 @@ func (h *harness) connect(ctx context.Context, variant string, env []string) (Co
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// inspectConnected records, with the locks still connected, what the hub's
+// heap is made of (the allocs command runs a GC first, so this is live
+// data), its memory right after that GC, and its memory settled (the idle
+// wait is skipped in a quick run).
+func (h *harness) inspectConnected(hc *child, res *Connect) error {
+	file := filepath.Join(h.o.OutDir, "hub-heap-connected.pprof")
+	if _, err := hc.call("allocs "+file, time.Minute); err != nil {
+		return err
+	}
+	res.HeapTop = pprofTop(h.o.ModuleDir, "-sample_index=inuse_space", file)
+	after, err := hubMem(hc)
+	if err != nil {
+		return err
+	}
+	res.AfterGC = &after
+	idle := settleIdle
+	if h.o.Quick {
+		idle = 0
+	}
+	if _, err := hc.call("settle "+idle.String(), time.Minute); err != nil {
+		return err
+	}
+	settled, err := hubMem(hc)
+	if err != nil {
+		return err
+	}
+	res.Settled = &settled
+	return nil
+}
+
+// settleIdle is how long the hub is left idle before the settled reading:
+// long enough for Badger's allocator pools (ristretto's AllocatorPool
+// releases one of at most 8 buffers every 2 s without use).
+const settleIdle = 20 * time.Second
 
 func hubMem(c *child) (MemReport, error) {
 	line, err := c.call("mem", time.Minute)

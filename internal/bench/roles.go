@@ -113,11 +113,16 @@ func serveHub(ctx context.Context, s HubSpec, in io.Reader, out io.Writer, log *
 			b, _ := json.Marshal(MemReport{RSS: rss, HWM: hwm, HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, Sys: ms.Sys, Goroutines: runtime.NumGoroutine()})
 			return "ok " + string(b)
 		case "settle":
-			// What an idle hub reaches within minutes: Badger's allocator
-			// pools hand back one table-builder buffer every 2 s of no
-			// compaction (8 per database), collections halve an oversized
-			// stack once each, and the scavenger returns free pages.
-			time.Sleep(settleIdle)
+			// What an idle hub reaches within minutes: after arg (a
+			// duration) idle, in which Badger's allocator pools hand back
+			// their table builders' buffers, collections halve an
+			// oversized stack once each, and the scavenger returns free
+			// pages.
+			idle, err := time.ParseDuration(arg)
+			if err != nil {
+				return "err " + err.Error()
+			}
+			time.Sleep(idle)
 			for range 3 {
 				runtime.GC()
 			}
@@ -223,8 +228,3 @@ func newFleet(brokerURL string, m *keys.Master, from, n, concurrency int, log *s
 		Lock: locks.LockConfig{RequestTimeout: 5 * time.Second},
 	}, log)
 }
-
-// settleIdle is how long the settle command leaves the hub idle before its
-// collections: long enough for Badger's allocator pools (ristretto's
-// AllocatorPool releases one of at most 8 buffers every 2 s without use).
-const settleIdle = 20 * time.Second
