@@ -71,20 +71,16 @@ func (l GrantList) At(i int) Grant {
 	return g
 }
 
-// AppendTo appends every grant to dst and returns it.
-func (l GrantList) AppendTo(dst []Grant) []Grant {
-	for i := range l.recs {
-		dst = append(dst, l.At(i))
-	}
-	return dst
-}
-
 // Slice returns the grants as a new slice (nil when there are none).
 func (l GrantList) Slice() []Grant {
 	if len(l.recs) == 0 {
 		return nil
 	}
-	return l.AppendTo(make([]Grant, 0, len(l.recs)))
+	gs := make([]Grant, len(l.recs))
+	for i := range gs {
+		gs[i] = l.At(i)
+	}
+	return gs
 }
 
 // Search returns the index of the grant with key k and whether it is there
