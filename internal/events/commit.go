@@ -173,6 +173,7 @@ func (l *Log) rescueLoop() {
 // segment is one Badger transaction of a batch.
 type segment struct {
 	txn        *badger.Txn
+	commitTs   uint64 // its Badger version (versions.go)
 	start      int    // first request of the batch in it
 	firstSeq   uint64 // l.next when it began
 	size, cnt  int64
@@ -181,16 +182,24 @@ type segment struct {
 }
 
 func (l *Log) newSegment(start int) *segment {
+	readTs, commitTs := l.vers.beginWrite()
 	return &segment{
-		txn: l.db.NewTransaction(true), start: start, firstSeq: l.next,
+		txn: l.db.NewTransactionAt(readTs, true), commitTs: commitTs, start: start, firstSeq: l.next,
 		maxSize: l.db.MaxBatchSize() / 2, maxEntries: l.db.MaxBatchCount() / 2,
 	}
+}
+
+// abandon discards the segment's transaction without committing it.
+func (l *Log) abandon(s *segment) {
+	s.txn.Discard()
+	l.vers.endWrite(s.commitTs)
 }
 
 // finish commits the segment and records the outcome for requests
 // [s.start, end).
 func (l *Log) finish(c *committer, s *segment, end int) {
-	err := s.txn.Commit()
+	err := s.txn.CommitAt(s.commitTs, nil)
+	l.vers.endWrite(s.commitTs)
 	l.c.writes.Add(1)
 	var stored uint64
 	for _, r := range c.batch[s.start:end] {
@@ -274,7 +283,7 @@ func (l *Log) commitBatch(c *committer) {
 			e := badger.NewEntry(dk, u64(ev.Seq)).WithTTL(l.cfg.DedupeWindow)
 			if err := s.txn.SetEntry(e); err != nil {
 				// The event is already in the transaction: fail them all.
-				s.txn.Discard()
+				l.abandon(s)
 				l.next = s.firstSeq
 				for _, q := range c.batch[s.start : i+1] {
 					q.err = fmt.Errorf("queue door index: %w", err)

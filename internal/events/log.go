@@ -105,6 +105,7 @@ type Log struct {
 	cfg  Config
 	log  *slog.Logger
 	db   *badger.DB
+	vers *versions
 	keys *keyring
 
 	mu     sync.RWMutex // guards closed against sends on reqs
@@ -183,7 +184,8 @@ func Open(cfg Config) (*Log, error) {
 		WithMetricsEnabled(false).
 		WithSyncWrites(cfg.Durability == DurabilityDisk).
 		WithLogger(badgerLogger{cfg.Logger.With("component", "events_badger")})
-	db, err := badger.Open(opts)
+	// Managed mode: the log hands out the versions itself (versions.go).
+	db, err := badger.OpenManaged(opts)
 	if err != nil {
 		return nil, fmt.Errorf("open events db: %w", err)
 	}
@@ -191,6 +193,7 @@ func Open(cfg Config) (*Log, error) {
 		cfg:         cfg,
 		log:         cfg.Logger.With("component", "events"),
 		db:          db,
+		vers:        newVersions(db),
 		keys:        kr,
 		reqs:        make(chan *request, cfg.MaxBatch),
 		lead:        make(chan struct{}, 1),
@@ -218,7 +221,7 @@ func Open(cfg Config) (*Log, error) {
 // recover reads the outbox pointer and finds the next seq: one past the
 // highest of the last stored event and the outbox pointer.
 func (l *Log) recover() error {
-	return l.db.View(func(txn *badger.Txn) error {
+	return l.view(func(txn *badger.Txn) error {
 		acked, err := readU64(txn, []byte(keyAcked))
 		if err != nil {
 			return fmt.Errorf("read outbox pointer: %w", err)

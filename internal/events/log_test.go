@@ -210,7 +210,7 @@ func TestConcurrentAppendersGetUniqueGapFreeSeqs(t *testing.T) {
 func TestCorruptRecordIsReported(t *testing.T) {
 	l := openLog(t, testConfig(t.TempDir()))
 	mustAppend(t, l, decisionEvent(1))
-	if err := l.db.Update(func(txn *badgerTxn) error {
+	if err := l.update(func(txn *badgerTxn) error {
 		return txn.Set(eventKey(nil, 2), []byte("garbage"))
 	}); err != nil {
 		t.Fatal(err)
@@ -218,7 +218,7 @@ func TestCorruptRecordIsReported(t *testing.T) {
 	if _, err := l.Peek(0, 10, 0); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("Peek over a garbage record = %v, want ErrCorrupt", err)
 	}
-	if err := l.db.Update(func(txn *badgerTxn) error {
+	if err := l.update(func(txn *badgerTxn) error {
 		return txn.Set(eventKey(nil, 2), appendRecord(nil, &Event{Seq: 7, Type: TypeAdmin}, sealed{}))
 	}); err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ func (l *Log) Peek(afterSeq uint64, max, maxBytes int) ([]Event, error) {
 		start = a
 	}
 	var out []Event
-	err := l.db.View(func(txn *badger.Txn) error {
+	err := l.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{
 			PrefetchValues: true, PrefetchSize: min(max, 256), Prefix: []byte(prefixEvent),
 		})
@@ -55,7 +55,7 @@ func (l *Log) Ack(uptoSeq uint64) error {
 	if upto <= l.acked.Load() {
 		return nil
 	}
-	if err := l.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte(keyAcked), u64(upto)) }); err != nil {
+	if err := l.update(func(txn *badger.Txn) error { return txn.Set([]byte(keyAcked), u64(upto)) }); err != nil {
 		return fmt.Errorf("ack outbox: %w", err)
 	}
 	l.acked.Store(upto)
@@ -87,7 +87,7 @@ func (l *Log) Recent(n int) ([]Event, error) {
 		return nil, nil
 	}
 	var out []Event
-	err := l.db.View(func(txn *badger.Txn) error {
+	err := l.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{
 			PrefetchValues: true, PrefetchSize: min(n, 256), Prefix: []byte(prefixEvent), Reverse: true,
 		})
@@ -109,7 +109,7 @@ func (l *Log) Recent(n int) ([]Event, error) {
 // Get returns the stored event seq (from the outbox or the audit copy).
 func (l *Log) Get(seq uint64) (Event, error) {
 	var ev Event
-	err := l.db.View(func(txn *badger.Txn) error {
+	err := l.view(func(txn *badger.Txn) error {
 		item, err := txn.Get(eventKey(nil, seq))
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			return ErrNotFound
@@ -177,7 +177,7 @@ func (l *Log) open(ev *Event, p sealed) error {
 func (l *Log) PruneBefore(cutoff time.Time) (int, error) {
 	acked := l.acked.Load()
 	var keys [][]byte
-	err := l.db.View(func(txn *badger.Txn) error {
+	err := l.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixEvent)})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -217,18 +217,31 @@ func (l *Log) deleteKeys(keys [][]byte) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	wb := l.db.NewWriteBatch()
+	// In chunks, each at a version of its own: a write holds back what
+	// readers see (versions.go) until it finishes.
+	const chunk = 10_000
+	for len(keys) > 0 {
+		n := min(len(keys), chunk)
+		if err := l.deleteChunk(keys[:n]); err != nil {
+			return err
+		}
+		keys = keys[n:]
+		l.dirty.Store(true)
+	}
+	return nil
+}
+
+func (l *Log) deleteChunk(keys [][]byte) error {
+	_, commitTs := l.vers.beginWrite()
+	defer l.vers.endWrite(commitTs)
+	wb := l.db.NewWriteBatchAt(commitTs)
 	defer wb.Cancel()
 	for _, k := range keys {
 		if err := wb.Delete(k); err != nil {
 			return err
 		}
 	}
-	if err := wb.Flush(); err != nil {
-		return err
-	}
-	l.dirty.Store(true)
-	return nil
+	return wb.Flush()
 }
 
 // recordIngest reads the ingest time of a record without decoding it all.
@@ -269,7 +282,7 @@ func (l *Log) enforceCap(c *committer) error {
 		GapFrom: from, GapTo: to, GapReason: GapOutboxFull,
 	}
 	c.slab = appendRecord(c.slab[:0], &gap, sealed{})
-	err := l.db.Update(func(txn *badger.Txn) error {
+	err := l.update(func(txn *badger.Txn) error {
 		if err := txn.Set(eventKey(nil, gap.Seq), c.slab); err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ func (l *Log) Scan(afterSeq uint64, max int) ([]Event, error) {
 		return nil, nil
 	}
 	var out []Event
-	err := l.db.View(func(txn *badger.Txn) error {
+	err := l.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{
 			PrefetchValues: true, PrefetchSize: min(max, 256), Prefix: []byte(prefixEvent),
 		})

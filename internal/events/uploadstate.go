@@ -23,7 +23,7 @@ const MaxUploadState = 1 << 20
 // when there is none. The log does not interpret it.
 func (l *Log) UploadState() ([]byte, error) {
 	var out []byte
-	err := l.db.View(func(txn *badger.Txn) error {
+	err := l.view(func(txn *badger.Txn) error {
 		item, err := txn.Get([]byte(keyUploadState))
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			return nil
@@ -52,7 +52,7 @@ func (l *Log) SaveUploadState(state []byte, ackUpto uint64) error {
 	defer l.wmu.Unlock()
 	upto := min(ackUpto, l.lastSeq.Load())
 	move := upto > l.acked.Load()
-	err := l.db.Update(func(txn *badger.Txn) error {
+	err := l.update(func(txn *badger.Txn) error {
 		var err error
 		if len(state) == 0 {
 			err = txn.Delete([]byte(keyUploadState))

@@ -179,7 +179,7 @@ func (l *Log) RangeWire(from, to uint64, fn WireFunc) error {
 }
 
 func (l *Log) scanWire(from, to uint64, fn WireFunc) error {
-	return l.db.View(func(txn *badger.Txn) error {
+	return l.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{
 			PrefetchValues: true, PrefetchSize: 256, Prefix: []byte(prefixEvent),
 		})
