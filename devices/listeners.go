@@ -19,7 +19,8 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 )
 
-// deadlineListener sets a deadline on every accepted connection, so a socket
+// deadlineListener hands out accepted connections as sysConns (raw reads and
+// writes, sysconn_linux.go) and sets a deadline on each, so a socket
 // that never sends CONNECT is closed. mochi sets no deadline until it has
 // parsed CONNECT; then it replaces ours with 1.5 × keepalive
 // (Client.refreshDeadline, before authentication) and refreshes it on every
@@ -34,6 +35,7 @@ func (l deadlineListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	c = sysConnOf(c) // reads and writes without the scheduler's syscall bookkeeping
 	if err := c.SetDeadline(time.Now().Add(l.timeout)); err != nil {
 		_ = c.Close()
 		return nil, fmt.Errorf("set connect deadline: %w", err)
