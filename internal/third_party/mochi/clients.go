@@ -427,7 +427,7 @@ func (cl *Client) NextPacketID() (i uint32, err error) {
 
 		i++
 
-		if _, ok := cl.State.Inflight.Get(uint16(i)); !ok {
+		if ok := cl.State.Inflight.has(uint16(i)); !ok { // fork: was Get, which copies the packet
 			atomic.StoreUint32(&cl.State.packetID, i)
 			return i, nil
 		}
