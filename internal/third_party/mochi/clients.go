@@ -700,7 +700,12 @@ func (cl *Client) WritePacket(pk packets.Packet) error {
 		pk.Mods.AllowResponseInfo = true // [MQTT-3.1.2-28] we need to know which properties we can encode
 	}
 
-	pk = cl.ops.hooks.OnPacketEncode(cl, pk)
+	// fork: was pk = cl.ops.hooks.OnPacketEncode(cl, pk); a shim (see
+	// hooks.go), called only if a hook provides OnPacketEncode, since the
+	// shim's and OnPacketEncode's frames (4.9 KiB) would be under every write.
+	if cl.ops.hooks.Provides(OnPacketEncode) {
+		cl.ops.hooks.onPacketEncode(cl, &pk)
+	}
 
 	var err error
 	buf := new(bytes.Buffer)
@@ -786,7 +791,9 @@ func (cl *Client) WritePacket(pk packets.Packet) error {
 		atomic.AddInt64(&cl.ops.info.MessagesSent, 1)
 	}
 
-	cl.ops.hooks.OnPacketSent(cl, pk, buf.Bytes())
+	if cl.ops.hooks.Provides(OnPacketSent) { // fork: shim, see hooks.go, and OnPacketEncode above
+		cl.ops.hooks.onPacketSent(cl, &pk, buf.Bytes())
+	}
 
 	return err
 }

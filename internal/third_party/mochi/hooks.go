@@ -681,6 +681,26 @@ func (h *Hooks) OnACLCheck(cl *Client, topic string, write bool) bool {
 	return false
 }
 
+// fork: the shims below call the hooks for the server's packet paths (FORK.md,
+// change 6). The Hook API takes packets.Packet (816 bytes) by value, and a
+// function calling a hook holds that argument (twice: a copy of *pk, then the
+// argument), and as much again for a returned packet, in its own frame for as
+// long as it runs, under everything it calls next. Each shim makes the copies
+// in its own frame (not inlined), on the stack only while the hooks run. They
+// do not modify the packet passed in, except onPacketEncode.
+
+// onPacketEncode sets *pk to the packet OnPacketEncode returns.
+//
+//go:noinline
+func (h *Hooks) onPacketEncode(cl *Client, pk *packets.Packet) {
+	*pk = h.OnPacketEncode(cl, *pk)
+}
+
+//go:noinline
+func (h *Hooks) onPacketSent(cl *Client, pk *packets.Packet, b []byte) {
+	h.OnPacketSent(cl, *pk, b)
+}
+
 // HookBase provides a set of default methods for each hook. It should be embedded in
 // all hooks.
 type HookBase struct {
