@@ -609,7 +609,19 @@ func (cl *Client) ReadFixedHeader(fh *packets.FixedHeader) error {
 }
 
 // ReadPacket reads the remaining buffer into an MQTT packet.
+//
+// fork: the code is in readPacket.
 func (cl *Client) ReadPacket(fh *packets.FixedHeader) (pk packets.Packet, err error) {
+	err = cl.readPacket(fh, &pk)
+	return
+}
+
+// readPacket is ReadPacket reading into *pk, which must be the zero Packet
+// (fork: the server's read path passes packets by pointer, FORK.md change 6;
+// a returned packets.Packet takes 816 bytes of its caller's frame for the
+// result and as much again for the variable it is copied to). Same code as
+// upstream's ReadPacket, with *pk for its named result.
+func (cl *Client) readPacket(fh *packets.FixedHeader, pk *packets.Packet) (err error) {
 	atomic.AddInt64(&cl.ops.info.PacketsReceived, 1)
 
 	pk.ProtocolVersion = cl.Properties.ProtocolVersion // inherit client protocol version for decoding
@@ -617,7 +629,7 @@ func (cl *Client) ReadPacket(fh *packets.FixedHeader) (pk packets.Packet, err er
 	p := make([]byte, pk.FixedHeader.Remaining)
 	n, err := io.ReadFull(cl.Net.bconn, p)
 	if err != nil {
-		return pk, err
+		return err
 	}
 
 	atomic.AddInt64(&cl.ops.info.BytesReceived, int64(n))
@@ -662,11 +674,10 @@ func (cl *Client) ReadPacket(fh *packets.FixedHeader) (pk packets.Packet, err er
 	}
 
 	if err != nil {
-		return pk, err
+		return err
 	}
 
-	pk, err = cl.ops.hooks.OnPacketRead(cl, pk)
-	return
+	return cl.ops.hooks.onPacketRead(cl, pk) // fork: shim, see hooks.go (was pk, err = cl.ops.hooks.OnPacketRead(cl, pk))
 }
 
 // WritePacket encodes and writes a packet to the client.
