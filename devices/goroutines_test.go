@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +51,13 @@ func waitGoroutines(tb testing.TB, what string, cond func(n int) bool) {
 // command topic at qos.
 func connectLock(tb testing.TB, addr, lock string, qos byte) net.Conn {
 	tb.Helper()
+	return connectLockTo(tb, addr, lock, qos, devices.KindCmd)
+}
+
+// connectLockTo connects a lock like connectLock and subscribes it, in one
+// SUBSCRIBE, to its topics of the given kinds at qos.
+func connectLockTo(tb testing.TB, addr, lock string, qos byte, kinds ...string) net.Conn {
+	tb.Helper()
 	conn, code := rawConnect(tb, addr, packets.ConnectParams{
 		ClientIdentifier: lock, Username: []byte(lock), Password: []byte(secretOf(lock)), Keepalive: 60,
 	})
@@ -58,7 +67,9 @@ func connectLock(tb testing.TB, addr, lock string, qos byte) net.Conn {
 	sub := packets.Packet{
 		FixedHeader: packets.FixedHeader{Type: packets.Subscribe, Qos: 1},
 		PacketID:    1,
-		Filters:     packets.Subscriptions{{Filter: devices.LockTopic(lock, devices.KindCmd), Qos: qos}},
+	}
+	for _, k := range kinds {
+		sub.Filters = append(sub.Filters, packets.Subscription{Filter: devices.LockTopic(lock, k), Qos: qos})
 	}
 	var buf bytes.Buffer
 	if err := sub.SubscribeEncode(&buf); err != nil {
@@ -68,8 +79,14 @@ func connectLock(tb testing.TB, addr, lock string, qos byte) net.Conn {
 		tb.Fatalf("write subscribe: %v", err)
 	}
 	ack := readPacket(tb, conn)
-	if sa, ok := ack.(*paho3packets.SubackPacket); !ok || len(sa.ReturnCodes) != 1 || sa.ReturnCodes[0] != qos {
-		tb.Fatalf("%s: subscribe answered %v, want SUBACK granting QoS %d", lock, ack, qos)
+	sa, ok := ack.(*paho3packets.SubackPacket)
+	if !ok || len(sa.ReturnCodes) != len(kinds) {
+		tb.Fatalf("%s: subscribe answered %v, want SUBACK with %d codes", lock, ack, len(kinds))
+	}
+	for _, c := range sa.ReturnCodes {
+		if c != qos {
+			tb.Fatalf("%s: subscribe answered %v, want SUBACK granting QoS %d", lock, ack, qos)
+		}
 	}
 	return conn
 }
@@ -175,5 +192,63 @@ func TestIdleLockStackIsSmall(t *testing.T) {
 	t.Logf("stack per idle connection after 3 collections: %.1f KiB", perConn)
 	if perConn > 12 {
 		t.Fatalf("stack per idle connection = %.1f KiB, want at most 12 (upstream's layout keeps 16)", perConn)
+	}
+}
+
+// TestSubscribingLockStackStaysSmall measures the stack a lock's connection
+// goroutine grows to while it connects and subscribes, in one SUBSCRIBE, to
+// its res, ack and cmd topics, as the lock simulator does. Each topic holds a
+// retained message, so the broker delivers one per subscription: lockhub
+// never retains on these topics (RetainForTest), so this is the worst case.
+// Without them the figures are the same: the broker's retained $SYS topics
+// make every subscription look its filter up among the retained messages
+// (TopicsIndex.scanMessages, upstream's deepest frame). The collector is off
+// while the locks connect, so no collection shrinks a stack before it is
+// read. A stack doubles when it overflows: with upstream mochi's frames
+// (packets.Packet, 816 bytes, passed by value down the read and SUBSCRIBE
+// paths) a connection needed 18.8 KiB and kept 32 KiB until later collections
+// shrank it, 320 MiB for 10,000 locks. The fork's (FORK.md, change 6) need
+// under 8 KiB: 8 KiB per connection, 16 under the race detector, whose frames
+// and stack guard are larger. The test asserts 16.
+func TestSubscribingLockStackStaysSmall(t *testing.T) {
+	b := startBroker(t, devices.BrokerConfig{}, devices.BrokerDeps{})
+	addr := b.Addrs().TCP
+	kinds := []string{devices.KindRes, devices.KindAck, devices.KindCmd}
+	const n = 200
+	locks := make([]string, n+1) // locks[n] warms up
+	for i := range locks {
+		locks[i] = fmt.Sprintf("lock-%d", i)
+		for _, k := range kinds {
+			if err := b.RetainForTest(devices.LockTopic(locks[i], k), []byte(k)); err != nil {
+				t.Fatalf("retain: %v", err)
+			}
+		}
+	}
+	subscribe := func(lock string) {
+		conn := connectLockTo(t, addr, lock, 1, kinds...)
+		for range kinds {
+			pub, ok := readPacket(t, conn).(*paho3packets.PublishPacket)
+			if !ok || !pub.Retain || !strings.HasPrefix(pub.TopicName, devices.LockTopic(lock, "")) {
+				t.Fatalf("%s got %v, want a retained message on its own topics", lock, pub)
+			}
+		}
+	}
+	subscribe(locks[n]) // the test's own goroutine grows its stack here, not below
+
+	var ms runtime.MemStats
+	runtime.GC()
+	old := debug.SetGCPercent(-1)
+	t.Cleanup(func() { debug.SetGCPercent(old) })
+	runtime.ReadMemStats(&ms)
+	before := ms.StackInuse
+	for _, lock := range locks[:n] {
+		subscribe(lock)
+	}
+	stableGoroutines(t) // the writers that delivered the retained messages have exited
+	runtime.ReadMemStats(&ms)
+	perConn := float64(ms.StackInuse-before) / n / 1024
+	t.Logf("stack per connection after CONNECT and SUBSCRIBE, no collection: %.1f KiB", perConn)
+	if perConn > 18 { // 16 KiB, and slack for the stacks of other goroutines
+		t.Fatalf("stack per connection = %.1f KiB, want at most 16: the peak overflowed a 16 KiB stack, which doubled", perConn)
 	}
 }

@@ -427,7 +427,7 @@ func (cl *Client) NextPacketID() (i uint32, err error) {
 
 		i++
 
-		if _, ok := cl.State.Inflight.Get(uint16(i)); !ok {
+		if ok := cl.State.Inflight.has(uint16(i)); !ok { // fork: was Get, which copies the packet
 			atomic.StoreUint32(&cl.State.packetID, i)
 			return i, nil
 		}
@@ -609,7 +609,19 @@ func (cl *Client) ReadFixedHeader(fh *packets.FixedHeader) error {
 }
 
 // ReadPacket reads the remaining buffer into an MQTT packet.
+//
+// fork: the code is in readPacket.
 func (cl *Client) ReadPacket(fh *packets.FixedHeader) (pk packets.Packet, err error) {
+	err = cl.readPacket(fh, &pk)
+	return
+}
+
+// readPacket is ReadPacket reading into *pk, which must be the zero Packet
+// (fork: the server's read path passes packets by pointer, FORK.md change 6;
+// a returned packets.Packet takes 816 bytes of its caller's frame for the
+// result and as much again for the variable it is copied to). Same code as
+// upstream's ReadPacket, with *pk for its named result.
+func (cl *Client) readPacket(fh *packets.FixedHeader, pk *packets.Packet) (err error) {
 	atomic.AddInt64(&cl.ops.info.PacketsReceived, 1)
 
 	pk.ProtocolVersion = cl.Properties.ProtocolVersion // inherit client protocol version for decoding
@@ -617,7 +629,7 @@ func (cl *Client) ReadPacket(fh *packets.FixedHeader) (pk packets.Packet, err er
 	p := make([]byte, pk.FixedHeader.Remaining)
 	n, err := io.ReadFull(cl.Net.bconn, p)
 	if err != nil {
-		return pk, err
+		return err
 	}
 
 	atomic.AddInt64(&cl.ops.info.BytesReceived, int64(n))
@@ -662,11 +674,10 @@ func (cl *Client) ReadPacket(fh *packets.FixedHeader) (pk packets.Packet, err er
 	}
 
 	if err != nil {
-		return pk, err
+		return err
 	}
 
-	pk, err = cl.ops.hooks.OnPacketRead(cl, pk)
-	return
+	return cl.ops.hooks.onPacketRead(cl, pk) // fork: shim, see hooks.go (was pk, err = cl.ops.hooks.OnPacketRead(cl, pk))
 }
 
 // WritePacket encodes and writes a packet to the client.
@@ -700,7 +711,12 @@ func (cl *Client) WritePacket(pk packets.Packet) error {
 		pk.Mods.AllowResponseInfo = true // [MQTT-3.1.2-28] we need to know which properties we can encode
 	}
 
-	pk = cl.ops.hooks.OnPacketEncode(cl, pk)
+	// fork: was pk = cl.ops.hooks.OnPacketEncode(cl, pk); a shim (see
+	// hooks.go), called only if a hook provides OnPacketEncode, since the
+	// shim's and OnPacketEncode's frames (4.9 KiB) would be under every write.
+	if cl.ops.hooks.Provides(OnPacketEncode) {
+		cl.ops.hooks.onPacketEncode(cl, &pk)
+	}
 
 	var err error
 	buf := new(bytes.Buffer)
@@ -786,7 +802,9 @@ func (cl *Client) WritePacket(pk packets.Packet) error {
 		atomic.AddInt64(&cl.ops.info.MessagesSent, 1)
 	}
 
-	cl.ops.hooks.OnPacketSent(cl, pk, buf.Bytes())
+	if cl.ops.hooks.Provides(OnPacketSent) { // fork: shim, see hooks.go, and OnPacketEncode above
+		cl.ops.hooks.onPacketSent(cl, &pk, buf.Bytes())
+	}
 
 	return err
 }

@@ -225,7 +225,7 @@ func TestServerConnectionHasNoIdleWriter(t *testing.T) {
 
 	pk := packets.TPacketData[packets.Publish].Get(packets.TPublishBasic)
 	for i := 0; i < 2; i++ {
-		_, err = s.publishToClient(cl, packets.Subscription{Filter: pk.Packet.TopicName}, *pk.Packet)
+		_, err = s.publishToClient(cl, packets.Subscription{Filter: pk.Packet.TopicName}, pk.Packet)
 		require.NoError(t, err)
 		buf := make([]byte, len(pk.RawBytes))
 		_, err = io.ReadFull(w, buf)

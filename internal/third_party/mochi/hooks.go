@@ -266,14 +266,29 @@ func (h *Hooks) OnDisconnect(cl *Client, err error, expire bool) {
 }
 
 // OnPacketRead is called when a packet is received from a client.
+//
+// fork: the code is in onPacketRead.
 func (h *Hooks) OnPacketRead(cl *Client, pk packets.Packet) (pkx packets.Packet, err error) {
-	pkx = pk
+	err = h.onPacketRead(cl, &pk)
+	return pk, err
+}
+
+// onPacketRead is OnPacketRead on *pk: it sets *pk to the hooks' packet, or
+// leaves it when a hook rejects the packet, as OnPacketRead returns its
+// argument then. fork: the server's read path calls it with its packet
+// (FORK.md, change 6). Its frame holds three copies of the packet (its own,
+// the hook's argument and result); calling OnPacketRead from a by-pointer
+// path held five (the argument and result in the caller's frame).
+//
+//go:noinline
+func (h *Hooks) onPacketRead(cl *Client, pk *packets.Packet) error {
+	pkx := *pk
 	for _, hook := range h.GetAll() {
 		if hook.Provides(OnPacketRead) {
 			npk, err := hook.OnPacketRead(cl, pkx)
 			if err != nil && errors.Is(err, packets.ErrRejectPacket) {
 				h.Log.Debug("packet rejected", "hook", hook.ID(), "packet", pkx)
-				return pk, err
+				return err
 			} else if err != nil {
 				continue
 			}
@@ -282,7 +297,8 @@ func (h *Hooks) OnPacketRead(cl *Client, pk packets.Packet) (pkx packets.Packet,
 		}
 	}
 
-	return
+	*pk = pkx
+	return nil
 }
 
 // OnAuthPacket is called when an auth packet is received. It is intended to allow developers
@@ -337,13 +353,25 @@ func (h *Hooks) OnPacketSent(cl *Client, pk packets.Packet, b []byte) {
 // differs from OnSubscribed in that it allows you to modify the subscription values
 // before the packet is processed. The return values of the hook methods are passed-through
 // in the order the hooks were attached.
+//
+// fork: the code is in onSubscribe.
 func (h *Hooks) OnSubscribe(cl *Client, pk packets.Packet) packets.Packet {
+	h.onSubscribe(cl, &pk)
+	return pk
+}
+
+// onSubscribe is OnSubscribe on *pk: it sets *pk to the hooks' packet (fork:
+// see onPacketRead).
+//
+//go:noinline
+func (h *Hooks) onSubscribe(cl *Client, pk *packets.Packet) {
+	pkx := *pk
 	for _, hook := range h.GetAll() {
 		if hook.Provides(OnSubscribe) {
-			pk = hook.OnSubscribe(cl, pk)
+			pkx = hook.OnSubscribe(cl, pkx)
 		}
 	}
-	return pk
+	*pk = pkx
 }
 
 // OnSubscribed is called when a client subscribes to one or more filters.
@@ -393,8 +421,20 @@ func (h *Hooks) OnUnsubscribed(cl *Client, pk packets.Packet) {
 // OnPublish is called when a client publishes a message. This method differs from OnPublished
 // in that it allows you to modify you to modify the incoming packet before it is processed.
 // The return values of the hook methods are passed-through in the order the hooks were attached.
+//
+// fork: the code is in onPublish.
 func (h *Hooks) OnPublish(cl *Client, pk packets.Packet) (pkx packets.Packet, err error) {
-	pkx = pk
+	err = h.onPublish(cl, &pk)
+	return pk, err
+}
+
+// onPublish is OnPublish on *pk: it sets *pk to the hooks' packet, or leaves
+// it when a hook returns an error, as OnPublish returns its argument then
+// (fork: see onPacketRead).
+//
+//go:noinline
+func (h *Hooks) onPublish(cl *Client, pk *packets.Packet) error {
+	pkx := *pk
 	for _, hook := range h.GetAll() {
 		if hook.Provides(OnPublish) {
 			npk, err := hook.OnPublish(cl, pkx)
@@ -404,21 +444,22 @@ func (h *Hooks) OnPublish(cl *Client, pk packets.Packet) (pkx packets.Packet, er
 						"error", err,
 						"hook", hook.ID(),
 						"packet", pkx)
-					return pk, err
+					return err
 				} else if errors.Is(err, packets.CodeSuccessIgnore) {
-					return pk, err
+					return err
 				}
 				h.Log.Error("publish packet error",
 					"error", err,
 					"hook", hook.ID(),
 					"packet", pkx)
-				return pk, err
+				return err
 			}
 			pkx = npk
 		}
 	}
 
-	return
+	*pk = pkx
+	return nil
 }
 
 // OnPublished is called when a client has published a message to subscribers.
@@ -679,6 +720,58 @@ func (h *Hooks) OnACLCheck(cl *Client, topic string, write bool) bool {
 	}
 
 	return false
+}
+
+// fork: the shims below call the hooks for the server's packet paths, which
+// pass packets by pointer (FORK.md, change 6). The Hook API takes
+// packets.Packet (816 bytes) by value, and a function calling a hook holds
+// that argument (twice: a copy of *pk, then the argument), and as much again
+// for a returned packet, in its own frame for as long as it runs, under
+// everything it calls next. Each shim makes the copies in its own frame (not
+// inlined), on the stack only while the hooks run. They do not modify the
+// packet passed in, except onPacketEncode. onPacketRead, onSubscribe and
+// onPublish are above, with the methods they implement.
+
+//go:noinline
+func (h *Hooks) onPacketProcessed(cl *Client, pk *packets.Packet, err error) {
+	h.OnPacketProcessed(cl, *pk, err)
+}
+
+//go:noinline
+func (h *Hooks) onPublished(cl *Client, pk *packets.Packet) {
+	h.OnPublished(cl, *pk)
+}
+
+//go:noinline
+func (h *Hooks) onPacketIDExhausted(cl *Client, pk *packets.Packet) {
+	h.OnPacketIDExhausted(cl, *pk)
+}
+
+//go:noinline
+func (h *Hooks) onPublishDropped(cl *Client, pk *packets.Packet) {
+	h.OnPublishDropped(cl, *pk)
+}
+
+//go:noinline
+func (h *Hooks) onRetainPublished(cl *Client, pk *packets.Packet) {
+	h.OnRetainPublished(cl, *pk)
+}
+
+//go:noinline
+func (h *Hooks) onSelectSubscribers(subs *Subscribers, pk *packets.Packet) *Subscribers {
+	return h.OnSelectSubscribers(subs, *pk)
+}
+
+// onPacketEncode sets *pk to the packet OnPacketEncode returns.
+//
+//go:noinline
+func (h *Hooks) onPacketEncode(cl *Client, pk *packets.Packet) {
+	*pk = h.OnPacketEncode(cl, *pk)
+}
+
+//go:noinline
+func (h *Hooks) onPacketSent(cl *Client, pk *packets.Packet, b []byte) {
+	h.OnPacketSent(cl, *pk, b)
 }
 
 // HookBase provides a set of default methods for each hook. It should be embedded in

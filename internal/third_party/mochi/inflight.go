@@ -51,6 +51,24 @@ func (i *Inflight) Get(id uint16) (packets.Packet, bool) {
 	return packets.Packet{}, false
 }
 
+// has reports whether a packet id is in flight (fork: Get, used only for its
+// ok, puts a copy of the packet in the caller's frame).
+func (i *Inflight) has(id uint16) bool {
+	i.RLock()
+	defer i.RUnlock()
+	_, ok := i.internal[id]
+	return ok
+}
+
+// fixedType returns the fixed header type of an inflight packet (fork: for
+// processPublish, see has).
+func (i *Inflight) fixedType(id uint16) (byte, bool) {
+	i.RLock()
+	defer i.RUnlock()
+	m, ok := i.internal[id]
+	return m.FixedHeader.Type, ok
+}
+
 // Len returns the size of the inflight messages map.
 func (i *Inflight) Len() int {
 	i.RLock()

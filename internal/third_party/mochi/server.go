@@ -424,8 +424,50 @@ func (s *Server) attachClient(cl *Client, listener string) error {
 		return err
 	}
 
-	err = cl.Read(s.receivePacket)
+	err = s.read(cl) // fork: was cl.Read(s.receivePacket); see Server.read
 	return s.detachClient(cl, listener, err)
+}
+
+// read reads and processes the client's packets until the connection ends:
+// Client.Read with receivePacket as its handler. fork: attachClient used
+// Client.Read; read calls receivePacket directly, so that the packet can be
+// passed down by pointer (through Client.Read's ReadFn, a func value, the
+// pointer would move every packet to the heap). The loop is Client.Read's.
+func (s *Server) read(cl *Client) error {
+	var err error
+
+	for {
+		if cl.Closed() {
+			return nil
+		}
+
+		cl.refreshDeadline(cl.State.Keepalive)
+		fh := new(packets.FixedHeader)
+		err = cl.ReadFixedHeader(fh)
+		if err != nil {
+			return err
+		}
+
+		err = s.readAndHandle(cl, fh)
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// readAndHandle reads the packet fh announced and processes it: see
+// Client.readAndHandle (fork), whose packet stays off the stack while read
+// waits for the next header.
+//
+//go:noinline
+func (s *Server) readAndHandle(cl *Client, fh *packets.FixedHeader) error {
+	var pk packets.Packet
+	err := cl.readPacket(fh, &pk) // fork: ReadPacket into pk
+	if err != nil {
+		return err
+	}
+
+	return s.receivePacket(cl, &pk) // Process inbound packet.
 }
 
 // handshake reads and validates the CONNECT packet, authenticates the client
@@ -434,7 +476,8 @@ func (s *Server) attachClient(cl *Client, listener string) error {
 //
 //go:noinline
 func (s *Server) handshake(cl *Client, listener string) (connected bool, err error) {
-	pk, err := s.readConnectionPacket(cl)
+	var pk packets.Packet
+	err = s.readConnectionPacket(cl, &pk) // fork: into pk
 	if err != nil {
 		return connected, fmt.Errorf("read connection: %w", err)
 	}
@@ -528,7 +571,10 @@ func (s *Server) detachClient(cl *Client, listener string, err error) error {
 
 // readConnectionPacket reads the first incoming header for a connection, and if
 // acceptable, returns the valid connection packet.
-func (s *Server) readConnectionPacket(cl *Client) (pk packets.Packet, err error) {
+//
+// fork: it reads the packet into *pk, which must be the zero Packet, instead
+// of returning it (FORK.md, change 6).
+func (s *Server) readConnectionPacket(cl *Client, pk *packets.Packet) (err error) {
 	fh := new(packets.FixedHeader)
 	err = cl.ReadFixedHeader(fh)
 	if err != nil {
@@ -536,10 +582,10 @@ func (s *Server) readConnectionPacket(cl *Client) (pk packets.Packet, err error)
 	}
 
 	if fh.Type != packets.Connect {
-		return pk, packets.ErrProtocolViolationRequireFirstConnect // [MQTT-3.1.0-1]
+		return packets.ErrProtocolViolationRequireFirstConnect // [MQTT-3.1.0-1]
 	}
 
-	pk, err = cl.ReadPacket(fh)
+	err = cl.readPacket(fh, pk)
 	if err != nil {
 		return
 	}
@@ -549,7 +595,10 @@ func (s *Server) readConnectionPacket(cl *Client) (pk packets.Packet, err error)
 
 // receivePacket processes an incoming packet for a client, and issues a disconnect to the client
 // if an error has occurred (if mqtt v5).
-func (s *Server) receivePacket(cl *Client, pk packets.Packet) error {
+//
+// fork: pk is passed by pointer and read only, here and in the functions
+// processing it (FORK.md, change 6).
+func (s *Server) receivePacket(cl *Client, pk *packets.Packet) error {
 	err := s.processPacket(cl, pk)
 	if err != nil {
 		if code, ok := err.(packets.Code); ok &&
@@ -558,7 +607,7 @@ func (s *Server) receivePacket(cl *Client, pk packets.Packet) error {
 			_ = s.DisconnectClient(cl, code)
 		}
 
-		s.Log.Warn("error processing packet", "error", err, "client", cl.ID, "listener", cl.Net.Listener, "pk", pk)
+		s.Log.Warn("error processing packet", "error", err, "client", cl.ID, "listener", cl.Net.Listener, "pk", *pk)
 
 		return err
 	}
@@ -697,7 +746,14 @@ func (s *Server) SendConnack(cl *Client, reason packets.Code, present bool, prop
 
 // processPacket processes an inbound packet for a client. Since the method is
 // typically called as a goroutine, errors are primarily for test checking purposes.
-func (s *Server) processPacket(cl *Client, pk packets.Packet) error {
+//
+// fork: pk is passed by pointer, and neither processPacket nor the process*
+// functions modify it: a function that changes its packet, as upstream's
+// changed their copies, copies it first (processPublish, processSubscribe,
+// processUnsubscribe), so OnPacketProcessed sees the packet as read. Upstream
+// passed the 816-byte packets.Packet by value down the whole chain, and each
+// frame held copies of it (FORK.md, change 6).
+func (s *Server) processPacket(cl *Client, pk *packets.Packet) error {
 	var err error
 
 	switch pk.FixedHeader.Type {
@@ -743,34 +799,46 @@ func (s *Server) processPacket(cl *Client, pk packets.Packet) error {
 		return fmt.Errorf("no valid packet available; %v", pk.FixedHeader.Type)
 	}
 
-	s.hooks.OnPacketProcessed(cl, pk, err)
+	s.hooks.onPacketProcessed(cl, pk, err) // fork: shim, see hooks.go
 	if err != nil {
 		return err
 	}
 
 	if cl.State.Inflight.Len() > 0 && atomic.LoadInt32(&cl.State.Inflight.sendQuota) > 0 {
-		next, ok := cl.State.Inflight.NextImmediate()
-		if ok {
-			_ = cl.WritePacket(next)
-			if ok := cl.State.Inflight.Delete(next.PacketID); ok {
-				atomic.AddInt64(&s.Info.Inflight, -1)
-			}
-			cl.State.Inflight.DecreaseSendQuota()
-		}
+		s.sendNextImmediate(cl) // fork: split out (go:noinline), its packet was in this frame
 	}
 
 	return nil
 }
 
+// sendNextImmediate writes the client's next inflight packet waiting for
+// send quota (fork: split out of processPacket, unchanged).
+//
+//go:noinline
+func (s *Server) sendNextImmediate(cl *Client) {
+	next, ok := cl.State.Inflight.NextImmediate()
+	if ok {
+		_ = cl.WritePacket(next)
+		if ok := cl.State.Inflight.Delete(next.PacketID); ok {
+			atomic.AddInt64(&s.Info.Inflight, -1)
+		}
+		cl.State.Inflight.DecreaseSendQuota()
+	}
+}
+
 // processConnect processes a Connect packet. The packet cannot be used to establish
 // a new connection on an existing connection. See EstablishConnection instead.
-func (s *Server) processConnect(cl *Client, _ packets.Packet) error {
+func (s *Server) processConnect(cl *Client, _ *packets.Packet) error {
 	s.sendLWT(cl)
 	return packets.ErrProtocolViolationSecondConnect // [MQTT-3.1.0-2]
 }
 
 // processPingreq processes a Pingreq packet.
-func (s *Server) processPingreq(cl *Client, _ packets.Packet) error {
+//
+// fork: not inlined, so that its packet is not in processPacket's frame.
+//
+//go:noinline
+func (s *Server) processPingreq(cl *Client, _ *packets.Packet) error {
 	return cl.WritePacket(packets.Packet{
 		FixedHeader: packets.FixedHeader{
 			Type: packets.Pingresp, // [MQTT-3.12.4-1]
@@ -873,7 +941,7 @@ func (s *Server) Unsubscribe(filter string, subscriptionId int) error {
 func (s *Server) InjectPacket(cl *Client, pk packets.Packet) error {
 	pk.ProtocolVersion = cl.Properties.ProtocolVersion
 
-	err := s.processPacket(cl, pk)
+	err := s.processPacket(cl, &pk) // fork: by pointer
 	if err != nil {
 		return err
 	}
@@ -887,8 +955,13 @@ func (s *Server) InjectPacket(cl *Client, pk packets.Packet) error {
 }
 
 // processPublish processes a Publish packet.
-func (s *Server) processPublish(cl *Client, pk packets.Packet) error {
-	if !cl.Net.Inline && !IsValidFilter(pk.TopicName, true) {
+//
+// fork: in is read only: processPublish works on its own copy, pk, as
+// upstream did on its argument. The acks and the OnPublish and OnPublished
+// calls, each holding packet copies, are made from helpers, so their copies
+// are not in this frame under the delivery to subscribers (FORK.md, change 6).
+func (s *Server) processPublish(cl *Client, in *packets.Packet) error {
+	if !cl.Net.Inline && !IsValidFilter(in.TopicName, true) {
 		return nil
 	}
 
@@ -896,8 +969,8 @@ func (s *Server) processPublish(cl *Client, pk packets.Packet) error {
 		return s.DisconnectClient(cl, packets.ErrReceiveMaximum) // ~[MQTT-3.3.4-7] ~[MQTT-3.3.4-8]
 	}
 
-	if !cl.Net.Inline && !s.hooks.OnACLCheck(cl, pk.TopicName, true) {
-		if pk.FixedHeader.Qos == 0 {
+	if !cl.Net.Inline && !s.hooks.OnACLCheck(cl, in.TopicName, true) {
+		if in.FixedHeader.Qos == 0 {
 			return nil
 		}
 
@@ -906,14 +979,14 @@ func (s *Server) processPublish(cl *Client, pk packets.Packet) error {
 		}
 
 		ackType := packets.Puback
-		if pk.FixedHeader.Qos == 2 {
+		if in.FixedHeader.Qos == 2 {
 			ackType = packets.Pubrec
 		}
 
-		ack := s.buildAck(pk.PacketID, ackType, 0, pk.Properties, packets.ErrNotAuthorized)
-		return cl.WritePacket(ack)
+		return s.writeAck(cl, in.PacketID, ackType, 0, &in.Properties, packets.ErrNotAuthorized)
 	}
 
+	pk := *in // fork: the copy upstream's by-value argument was
 	pk.Origin = cl.ID
 	pk.Created = time.Now().Unix()
 
@@ -923,10 +996,9 @@ func (s *Server) processPublish(cl *Client, pk packets.Packet) error {
 	}
 
 	if !cl.Net.Inline {
-		if pki, ok := cl.State.Inflight.Get(pk.PacketID); ok {
-			if pki.FixedHeader.Type == packets.Pubrec { // [MQTT-4.3.3-10]
-				ack := s.buildAck(pk.PacketID, packets.Pubrec, 0, pk.Properties, packets.ErrPacketIdentifierInUse)
-				return cl.WritePacket(ack)
+		if typ, ok := cl.State.Inflight.fixedType(pk.PacketID); ok { // fork: was Get, which copies the packet
+			if typ == packets.Pubrec { // [MQTT-4.3.3-10]
+				return s.writeAck(cl, pk.PacketID, packets.Pubrec, 0, &pk.Properties, packets.ErrPacketIdentifierInUse)
 			}
 			if ok := cl.State.Inflight.Delete(pk.PacketID); ok { // [MQTT-4.3.2-5]
 				atomic.AddInt64(&s.Info.Inflight, -1)
@@ -942,15 +1014,16 @@ func (s *Server) processPublish(cl *Client, pk packets.Packet) error {
 		pk.FixedHeader.Qos = s.Options.Capabilities.MaximumQos // [MQTT-3.2.2-9] Reduce qos based on server max qos capability
 	}
 
-	pkx, err := s.hooks.OnPublish(cl, pk)
+	// fork: upstream's pkx, err := s.hooks.OnPublish(cl, pk); if err == nil { pk = pkx }
+	err := s.hooks.onPublish(cl, &pk) // see hooks.go
 	if err == nil {
-		pk = pkx
+		// pk is the packet the hooks returned
 	} else if errors.Is(err, packets.ErrRejectPacket) {
 		return nil
 	} else if errors.Is(err, packets.CodeSuccessIgnore) {
 		pk.Ignore = true
 	} else if cl.Properties.ProtocolVersion == 5 && pk.FixedHeader.Qos > 0 && errors.As(err, new(packets.Code)) {
-		err = cl.WritePacket(s.buildAck(pk.PacketID, packets.Puback, 0, pk.Properties, err.(packets.Code)))
+		err = s.writeAck(cl, pk.PacketID, packets.Puback, 0, &pk.Properties, err.(packets.Code))
 		if err != nil {
 			return err
 		}
@@ -958,18 +1031,34 @@ func (s *Server) processPublish(cl *Client, pk packets.Packet) error {
 	}
 
 	if pk.FixedHeader.Retain { // [MQTT-3.3.1-5] ![MQTT-3.3.1-8]
-		s.retainMessage(cl, pk)
+		s.retainMessage(cl, &pk)
 	}
 
 	// If it's inlineClient, it can't handle PUBREC and PUBREL.
 	// When it publishes a package with a qos > 0, the server treats
 	// the package as qos=0, and the client receives it as qos=1 or 2.
 	if pk.FixedHeader.Qos == 0 || cl.Net.Inline {
-		s.publishToSubscribers(pk)
-		s.hooks.OnPublished(cl, pk)
+		s.publishToSubscribers(&pk)
+		s.hooks.onPublished(cl, &pk)
 		return nil
 	}
 
+	err = s.ackPublish(cl, &pk) // fork: split out (go:noinline)
+	if err != nil {
+		return err
+	}
+
+	s.publishToSubscribers(&pk)
+	s.hooks.onPublished(cl, &pk)
+
+	return nil
+}
+
+// ackPublish acknowledges a QoS 1 or 2 publish (fork: split out of
+// processPublish, unchanged, so that the ack is not in its frame).
+//
+//go:noinline
+func (s *Server) ackPublish(cl *Client, pk *packets.Packet) error {
 	cl.State.Inflight.DecreaseReceiveQuota()
 	ack := s.buildAck(pk.PacketID, packets.Puback, 0, pk.Properties, packets.QosCodes[pk.FixedHeader.Qos]) // [MQTT-4.3.2-4]
 	if pk.FixedHeader.Qos == 2 {
@@ -981,7 +1070,7 @@ func (s *Server) processPublish(cl *Client, pk packets.Packet) error {
 		s.hooks.OnQosPublish(cl, ack, ack.Created, 0)
 	}
 
-	err = cl.WritePacket(ack)
+	err := cl.WritePacket(ack)
 	if err != nil {
 		return err
 	}
@@ -994,31 +1083,58 @@ func (s *Server) processPublish(cl *Client, pk packets.Packet) error {
 		s.hooks.OnQosComplete(cl, ack)
 	}
 
-	s.publishToSubscribers(pk)
-	s.hooks.OnPublished(cl, pk)
-
 	return nil
+}
+
+// writeAck builds an ack with buildAck and writes it (fork: the acks'
+// packets were in the frames of processPublish and the others).
+//
+//go:noinline
+func (s *Server) writeAck(cl *Client, packetID uint16, pkt, qos byte, properties *packets.Properties, reason packets.Code) error {
+	return cl.WritePacket(s.buildAck(packetID, pkt, qos, *properties, reason))
 }
 
 // retainMessage adds a message to a topic, and if a persistent store is provided,
 // adds the message to the store to be reloaded if necessary.
-func (s *Server) retainMessage(cl *Client, pk packets.Packet) {
+//
+// fork: pk by pointer, read only.
+func (s *Server) retainMessage(cl *Client, pk *packets.Packet) {
 	if s.Options.Capabilities.RetainAvailable == 0 || pk.Ignore {
 		return
 	}
 
 	out := pk.Copy(false)
 	r := s.Topics.RetainMessage(out)
-	s.hooks.OnRetainMessage(cl, pk, r)
+	s.hooks.OnRetainMessage(cl, *pk, r)
 	atomic.StoreInt64(&s.Info.Retained, int64(s.Topics.Retained.Len()))
 }
 
 // publishToSubscribers publishes a publish packet to all subscribers with matching topic filters.
-func (s *Server) publishToSubscribers(pk packets.Packet) {
+//
+// fork: pk by pointer, read only. Upstream set the creation and expiry times
+// on its copy of the packet when they were unset; publishStamped does that on
+// a copy, made only then. The rest is in deliverToSubscribers.
+func (s *Server) publishToSubscribers(pk *packets.Packet) {
 	if pk.Ignore {
 		return
 	}
 
+	if pk.Created == 0 || pk.Expiry == 0 && minimum(s.Options.Capabilities.MaximumMessageExpiryInterval,
+		int64(pk.Properties.MessageExpiryInterval)) > 0 {
+		s.publishStamped(pk)
+		return
+	}
+
+	s.deliverToSubscribers(pk)
+}
+
+// publishStamped delivers a copy of pk with the creation and expiry times
+// publishToSubscribers sets when they are unset (fork: upstream set them on
+// its by-value argument; the copy is in this frame only).
+//
+//go:noinline
+func (s *Server) publishStamped(in *packets.Packet) {
+	pk := *in
 	if pk.Created == 0 {
 		pk.Created = time.Now().Unix()
 	}
@@ -1030,9 +1146,16 @@ func (s *Server) publishToSubscribers(pk packets.Packet) {
 		}
 	}
 
+	s.deliverToSubscribers(&pk)
+}
+
+// deliverToSubscribers is the rest of publishToSubscribers (fork: split, see
+// there). The inline handlers and OnSelectSubscribers, which take the packet
+// by value, are called from helpers.
+func (s *Server) deliverToSubscribers(pk *packets.Packet) {
 	subscribers := s.Topics.Subscribers(pk.TopicName)
 	if len(subscribers.Shared) > 0 {
-		subscribers = s.hooks.OnSelectSubscribers(subscribers, pk)
+		subscribers = s.hooks.onSelectSubscribers(subscribers, pk)
 		if len(subscribers.SharedSelected) == 0 {
 			subscribers.SelectShared()
 		}
@@ -1040,27 +1163,42 @@ func (s *Server) publishToSubscribers(pk packets.Packet) {
 	}
 
 	for _, inlineSubscription := range subscribers.InlineSubscriptions {
-		inlineSubscription.Handler(s.inlineClient, inlineSubscription.Subscription, pk)
+		s.publishToInline(inlineSubscription, pk)
 	}
 
 	for id, subs := range subscribers.Subscriptions {
 		if cl, ok := s.Clients.Get(id); ok {
 			_, err := s.publishToClient(cl, subs, pk)
 			if err != nil {
-				s.Log.Debug("failed publishing packet", "error", err, "client", cl.ID, "packet", pk)
+				s.Log.Debug("failed publishing packet", "error", err, "client", cl.ID, "packet", *pk)
 			}
 		}
 	}
 }
 
-func (s *Server) publishToClient(cl *Client, sub packets.Subscription, pk packets.Packet) (packets.Packet, error) {
+// publishToInline calls an inline subscription's handler (fork: split out
+// of publishToSubscribers, whose frame held the handler's packet argument).
+//
+//go:noinline
+func (s *Server) publishToInline(inlineSubscription InlineSubscription, pk *packets.Packet) {
+	inlineSubscription.Handler(s.inlineClient, inlineSubscription.Subscription, *pk)
+}
+
+// publishToClient delivers pk to a subscriber, returning the packet it
+// queued (or would have).
+//
+// fork: pk by pointer, read only; the result is a pointer too (the queued
+// packet, which must not be modified; pk itself when NoLocal skips the
+// client). Upstream took and returned the packet by value, 1.6 KiB of
+// arguments in each caller's frame.
+func (s *Server) publishToClient(cl *Client, sub packets.Subscription, pk *packets.Packet) (*packets.Packet, error) {
 	if sub.NoLocal && pk.Origin == cl.ID {
 		return pk, nil // [MQTT-3.8.3-3]
 	}
 
 	out := pk.Copy(false)
 	if !s.hooks.OnACLCheck(cl, pk.TopicName, false) {
-		return out, packets.ErrNotAuthorized
+		return &out, packets.ErrNotAuthorized
 	}
 	if !sub.FwdRetainedFlag && ((cl.Properties.ProtocolVersion == 5 && !sub.RetainAsPublished) || cl.Properties.ProtocolVersion < 5) { // ![MQTT-3.3.1-13] [v3 MQTT-3.3.1-9]
 		out.FixedHeader.Retain = false // [MQTT-3.3.1-12]
@@ -1098,15 +1236,15 @@ func (s *Server) publishToClient(cl *Client, sub packets.Subscription, pk packet
 			// add hook?
 			atomic.AddInt64(&s.Info.InflightDropped, 1)
 			s.Log.Warn("client store quota reached", "client", cl.ID, "listener", cl.Net.Listener)
-			return out, packets.ErrQuotaExceeded
+			return &out, packets.ErrQuotaExceeded
 		}
 
 		i, err := cl.NextPacketID() // [MQTT-4.3.2-1] [MQTT-4.3.3-1]
 		if err != nil {
-			s.hooks.OnPacketIDExhausted(cl, pk)
+			s.hooks.onPacketIDExhausted(cl, pk) // fork: shim, see hooks.go
 			atomic.AddInt64(&s.Info.InflightDropped, 1)
 			s.Log.Warn("packet ids exhausted", "error", err, "client", cl.ID, "listener", cl.Net.Listener)
-			return out, packets.ErrQuotaExceeded
+			return &out, packets.ErrQuotaExceeded
 		}
 
 		out.PacketID = uint16(i) // [MQTT-2.2.1-4]
@@ -1121,25 +1259,25 @@ func (s *Server) publishToClient(cl *Client, sub packets.Subscription, pk packet
 		if sentQuota == 0 && atomic.LoadInt32(&cl.State.Inflight.maximumSendQuota) > 0 {
 			out.Expiry = -1
 			cl.State.Inflight.Set(out)
-			return out, nil
+			return &out, nil
 		}
 	}
 
 	if cl.Net.Conn == nil || cl.Closed() {
-		return out, packets.CodeDisconnect
+		return &out, packets.CodeDisconnect
 	}
 
 	if !cl.enqueue(&out) { // fork: starts a drain goroutine if none is running
 		atomic.AddInt64(&s.Info.MessagesDropped, 1)
-		cl.ops.hooks.OnPublishDropped(cl, pk)
+		cl.ops.hooks.onPublishDropped(cl, pk) // fork: shim, see hooks.go
 		if out.FixedHeader.Qos > 0 {
 			cl.State.Inflight.Delete(out.PacketID) // packet was dropped due to irregular circumstances, so rollback inflight.
 			cl.State.Inflight.IncreaseSendQuota()
 		}
-		return out, packets.ErrPendingClientWritesExceeded
+		return &out, packets.ErrPendingClientWritesExceeded
 	}
 
-	return out, nil
+	return &out, nil
 }
 
 func (s *Server) publishRetainedToClient(cl *Client, sub packets.Subscription, existed bool) {
@@ -1152,13 +1290,15 @@ func (s *Server) publishRetainedToClient(cl *Client, sub packets.Subscription, e
 	}
 
 	sub.FwdRetainedFlag = true
-	for _, pkv := range s.Topics.Messages(sub.Filter) { // [MQTT-3.8.4-4]
+	pks := s.Topics.Messages(sub.Filter) // [MQTT-3.8.4-4]
+	for i := range pks {
+		pkv := &pks[i] // fork: by pointer (read only), not a copy in this frame
 		_, err := s.publishToClient(cl, sub, pkv)
 		if err != nil {
-			s.Log.Debug("failed to publish retained message", "error", err, "client", cl.ID, "listener", cl.Net.Listener, "packet", pkv)
+			s.Log.Debug("failed to publish retained message", "error", err, "client", cl.ID, "listener", cl.Net.Listener, "packet", *pkv)
 			continue
 		}
-		s.hooks.OnRetainPublished(cl, pkv)
+		s.hooks.onRetainPublished(cl, pkv) // fork: shim, see hooks.go
 	}
 }
 
@@ -1187,7 +1327,7 @@ func (s *Server) buildAck(packetID uint16, pkt, qos byte, properties packets.Pro
 }
 
 // processPuback processes a Puback packet, denoting completion of a QOS 1 packet sent from the server.
-func (s *Server) processPuback(cl *Client, pk packets.Packet) error {
+func (s *Server) processPuback(cl *Client, pk *packets.Packet) error { // fork: pk by pointer, read only
 	if _, ok := cl.State.Inflight.Get(pk.PacketID); !ok {
 		return nil // omit, but would be packets.ErrPacketIdentifierNotFound
 	}
@@ -1195,14 +1335,14 @@ func (s *Server) processPuback(cl *Client, pk packets.Packet) error {
 	if ok := cl.State.Inflight.Delete(pk.PacketID); ok { // [MQTT-4.3.2-5]
 		cl.State.Inflight.IncreaseSendQuota()
 		atomic.AddInt64(&s.Info.Inflight, -1)
-		s.hooks.OnQosComplete(cl, pk)
+		s.hooks.OnQosComplete(cl, *pk)
 	}
 
 	return nil
 }
 
 // processPubrec processes a Pubrec packet, denoting receipt of a QOS 2 packet sent from the server.
-func (s *Server) processPubrec(cl *Client, pk packets.Packet) error {
+func (s *Server) processPubrec(cl *Client, pk *packets.Packet) error { // fork: pk by pointer, read only
 	if _, ok := cl.State.Inflight.Get(pk.PacketID); !ok { // [MQTT-4.3.3-7] [MQTT-4.3.3-13]
 		return cl.WritePacket(s.buildAck(pk.PacketID, packets.Pubrel, 1, pk.Properties, packets.ErrPacketIdentifierNotFound))
 	}
@@ -1211,7 +1351,7 @@ func (s *Server) processPubrec(cl *Client, pk packets.Packet) error {
 		if ok := cl.State.Inflight.Delete(pk.PacketID); ok {
 			atomic.AddInt64(&s.Info.Inflight, -1)
 		}
-		cl.ops.hooks.OnQosDropped(cl, pk)
+		cl.ops.hooks.OnQosDropped(cl, *pk)
 		return nil // as per MQTT5 Section 4.13.2 paragraph 2
 	}
 
@@ -1222,7 +1362,7 @@ func (s *Server) processPubrec(cl *Client, pk packets.Packet) error {
 }
 
 // processPubrel processes a Pubrel packet, denoting completion of a QOS 2 packet sent from the client.
-func (s *Server) processPubrel(cl *Client, pk packets.Packet) error {
+func (s *Server) processPubrel(cl *Client, pk *packets.Packet) error { // fork: pk by pointer, read only
 	if _, ok := cl.State.Inflight.Get(pk.PacketID); !ok { // [MQTT-4.3.3-7] [MQTT-4.3.3-13]
 		return cl.WritePacket(s.buildAck(pk.PacketID, packets.Pubcomp, 0, pk.Properties, packets.ErrPacketIdentifierNotFound))
 	}
@@ -1231,7 +1371,7 @@ func (s *Server) processPubrel(cl *Client, pk packets.Packet) error {
 		if ok := cl.State.Inflight.Delete(pk.PacketID); ok {
 			atomic.AddInt64(&s.Info.Inflight, -1)
 		}
-		cl.ops.hooks.OnQosDropped(cl, pk)
+		cl.ops.hooks.OnQosDropped(cl, *pk)
 		return nil
 	}
 
@@ -1247,30 +1387,37 @@ func (s *Server) processPubrel(cl *Client, pk packets.Packet) error {
 	cl.State.Inflight.IncreaseSendQuota()                // +1 SENT QUOTA
 	if ok := cl.State.Inflight.Delete(pk.PacketID); ok { // [MQTT-4.3.3-12]
 		atomic.AddInt64(&s.Info.Inflight, -1)
-		s.hooks.OnQosComplete(cl, pk)
+		s.hooks.OnQosComplete(cl, *pk)
 	}
 
 	return nil
 }
 
 // processPubcomp processes a Pubcomp packet, denoting completion of a QOS 2 packet sent from the server.
-func (s *Server) processPubcomp(cl *Client, pk packets.Packet) error {
+func (s *Server) processPubcomp(cl *Client, pk *packets.Packet) error { // fork: pk by pointer, read only
 	// regardless of whether the pubcomp is a success or failure, we end the qos flow, delete inflight, and restore the quotas.
 	cl.State.Inflight.IncreaseReceiveQuota() // +1 RECV QUOTA
 	cl.State.Inflight.IncreaseSendQuota()    // +1 SENT QUOTA
 	if ok := cl.State.Inflight.Delete(pk.PacketID); ok {
 		atomic.AddInt64(&s.Info.Inflight, -1)
-		s.hooks.OnQosComplete(cl, pk)
+		s.hooks.OnQosComplete(cl, *pk)
 	}
 
 	return nil
 }
 
 // processSubscribe processes a Subscribe packet.
-func (s *Server) processSubscribe(cl *Client, pk packets.Packet) error {
-	pk = s.hooks.OnSubscribe(cl, pk)
+//
+// fork: in by pointer, read only; pk is the packet the hooks return, set by
+// onSubscribe as upstream's pk = s.hooks.OnSubscribe(cl, pk). The SUBACK is
+// built and written, and OnSubscribed called, in subscribed, so that the ack
+// is not in this frame while retained messages are delivered (FORK.md,
+// change 6).
+func (s *Server) processSubscribe(cl *Client, in *packets.Packet) error {
+	pk := *in
+	s.hooks.onSubscribe(cl, &pk) // fork: OnSubscribe on pk, see hooks.go
 	code := packets.CodeSuccess
-	if _, ok := cl.State.Inflight.Get(pk.PacketID); ok {
+	if cl.State.Inflight.has(pk.PacketID) { // fork: was Get, which copies the packet
 		code = packets.ErrPacketIdentifierInUse
 	}
 
@@ -1309,23 +1456,7 @@ func (s *Server) processSubscribe(cl *Client, pk packets.Packet) error {
 		}
 	}
 
-	ack := packets.Packet{ // [MQTT-3.8.4-1] [MQTT-3.8.4-5]
-		FixedHeader: packets.FixedHeader{
-			Type: packets.Suback,
-		},
-		PacketID:    pk.PacketID, // [MQTT-2.2.1-6] [MQTT-3.8.4-2]
-		ReasonCodes: reasonCodes, // [MQTT-3.8.4-6]
-		Properties: packets.Properties{
-			User: pk.Properties.User,
-		},
-	}
-
-	if code.Code >= packets.ErrUnspecifiedError.Code {
-		ack.Properties.ReasonString = code.Reason
-	}
-
-	s.hooks.OnSubscribed(cl, pk, reasonCodes)
-	err := cl.WritePacket(ack)
+	err := s.subscribed(cl, &pk, reasonCodes, code) // fork: split out (go:noinline)
 	if err != nil {
 		return err
 	}
@@ -1341,14 +1472,40 @@ func (s *Server) processSubscribe(cl *Client, pk packets.Packet) error {
 	return nil
 }
 
+// subscribed calls OnSubscribed and writes the SUBACK (fork: split out of
+// processSubscribe, unchanged).
+//
+//go:noinline
+func (s *Server) subscribed(cl *Client, pk *packets.Packet, reasonCodes []byte, code packets.Code) error {
+	ack := packets.Packet{ // [MQTT-3.8.4-1] [MQTT-3.8.4-5]
+		FixedHeader: packets.FixedHeader{
+			Type: packets.Suback,
+		},
+		PacketID:    pk.PacketID, // [MQTT-2.2.1-6] [MQTT-3.8.4-2]
+		ReasonCodes: reasonCodes, // [MQTT-3.8.4-6]
+		Properties: packets.Properties{
+			User: pk.Properties.User,
+		},
+	}
+
+	if code.Code >= packets.ErrUnspecifiedError.Code {
+		ack.Properties.ReasonString = code.Reason
+	}
+
+	s.hooks.OnSubscribed(cl, *pk, reasonCodes)
+	return cl.WritePacket(ack)
+}
+
 // processUnsubscribe processes an unsubscribe packet.
-func (s *Server) processUnsubscribe(cl *Client, pk packets.Packet) error {
+//
+// fork: in by pointer, read only; pk is the packet the hooks return.
+func (s *Server) processUnsubscribe(cl *Client, in *packets.Packet) error {
 	code := packets.CodeSuccess
-	if _, ok := cl.State.Inflight.Get(pk.PacketID); ok {
+	if _, ok := cl.State.Inflight.Get(in.PacketID); ok {
 		code = packets.ErrPacketIdentifierInUse
 	}
 
-	pk = s.hooks.OnUnsubscribe(cl, pk)
+	pk := s.hooks.OnUnsubscribe(cl, *in)
 	reasonCodes := make([]byte, len(pk.Filters))
 	for i, sub := range pk.Filters { // [MQTT-3.10.4-6] [MQTT-3.11.3-1]
 		if code != packets.CodeSuccess {
@@ -1409,8 +1566,12 @@ func (s *Server) UnsubscribeClient(cl *Client) {
 }
 
 // processAuth processes an Auth packet.
-func (s *Server) processAuth(cl *Client, pk packets.Packet) error {
-	_, err := s.hooks.OnAuthPacket(cl, pk)
+//
+// fork: not inlined, so that its packets are not in processPacket's frame.
+//
+//go:noinline
+func (s *Server) processAuth(cl *Client, pk *packets.Packet) error { // fork: pk by pointer, read only
+	_, err := s.hooks.OnAuthPacket(cl, *pk)
 	if err != nil {
 		return err
 	}
@@ -1419,7 +1580,7 @@ func (s *Server) processAuth(cl *Client, pk packets.Packet) error {
 }
 
 // processDisconnect processes a Disconnect packet.
-func (s *Server) processDisconnect(cl *Client, pk packets.Packet) error {
+func (s *Server) processDisconnect(cl *Client, pk *packets.Packet) error { // fork: pk by pointer, read only
 	if pk.Properties.SessionExpiryIntervalFlag {
 		if pk.Properties.SessionExpiryInterval > 0 && cl.Properties.Props.SessionExpiryInterval == 0 {
 			return packets.ErrProtocolViolationZeroNonZeroExpiry
@@ -1515,7 +1676,7 @@ func (s *Server) publishSysTopics() {
 		pk.TopicName = topic
 		pk.Payload = []byte(payload)
 		s.Topics.RetainMessage(pk.Copy(false))
-		s.publishToSubscribers(pk)
+		s.publishToSubscribers(&pk) // fork: by pointer
 	}
 
 	s.hooks.OnSysInfoTick(info)
@@ -1572,10 +1733,10 @@ func (s *Server) sendLWT(cl *Client) {
 	}
 
 	if pk.FixedHeader.Retain {
-		s.retainMessage(cl, pk)
+		s.retainMessage(cl, &pk) // fork: by pointer
 	}
 
-	s.publishToSubscribers(pk)                      // [MQTT-3.1.2-8]
+	s.publishToSubscribers(&pk)                     // [MQTT-3.1.2-8] fork: by pointer
 	atomic.StoreUint32(&cl.Properties.Will.Flag, 0) // [MQTT-3.1.2-10]
 	s.hooks.OnWillSent(cl, pk)
 }
@@ -1816,10 +1977,10 @@ func (s *Server) sendDelayedLWT(dt int64) {
 
 	for _, w := range due {
 		id, pk := w.id, w.pk
-		s.publishToSubscribers(pk) // [MQTT-3.1.2-8]
+		s.publishToSubscribers(&pk) // [MQTT-3.1.2-8] fork: by pointer
 		if cl, ok := s.Clients.Get(id); ok {
 			if pk.FixedHeader.Retain {
-				s.retainMessage(cl, pk)
+				s.retainMessage(cl, &pk) // fork: by pointer
 			}
 			cl.Properties.Will = Will{} // [MQTT-3.1.2-10]
 			s.hooks.OnWillSent(cl, pk)

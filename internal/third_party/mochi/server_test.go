@@ -427,7 +427,8 @@ func TestServerReadConnectionPacket(t *testing.T) {
 
 	o := make(chan packets.Packet)
 	go func() {
-		pk, err := s.readConnectionPacket(cl)
+		var pk packets.Packet
+		err := s.readConnectionPacket(cl, &pk)
 		require.NoError(t, err)
 		o <- pk
 	}()
@@ -449,7 +450,7 @@ func TestServerReadConnectionPacketBadFixedHeader(t *testing.T) {
 
 	o := make(chan error)
 	go func() {
-		_, err := s.readConnectionPacket(cl)
+		err := s.readConnectionPacket(cl, new(packets.Packet))
 		o <- err
 	}()
 
@@ -475,7 +476,7 @@ func TestServerReadConnectionPacketBadPacketType(t *testing.T) {
 		_ = r.Close()
 	}()
 
-	_, err := s.readConnectionPacket(cl)
+	err := s.readConnectionPacket(cl, new(packets.Packet))
 	require.Error(t, err)
 	require.Equal(t, packets.ErrProtocolViolationRequireFirstConnect, err)
 }
@@ -492,7 +493,7 @@ func TestServerReadConnectionPacketBadPacket(t *testing.T) {
 		_ = r.Close()
 	}()
 
-	_, err := s.readConnectionPacket(cl)
+	err := s.readConnectionPacket(cl, new(packets.Packet))
 	require.Error(t, err)
 	require.ErrorIs(t, err, packets.ErrMalformedProtocolName)
 }
@@ -1264,7 +1265,7 @@ func TestServerUnsubscribeClient(t *testing.T) {
 func TestServerProcessPacketFailure(t *testing.T) {
 	s := newServer()
 	cl, _, _ := newTestClient()
-	err := s.processPacket(cl, packets.Packet{})
+	err := s.processPacket(cl, &packets.Packet{})
 	require.Error(t, err)
 }
 
@@ -1272,7 +1273,7 @@ func TestServerProcessPacketConnect(t *testing.T) {
 	s := newServer()
 	cl, _, _ := newTestClient()
 
-	err := s.processPacket(cl, *packets.TPacketData[packets.Connect].Get(packets.TConnectClean).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Connect].Get(packets.TConnectClean).Packet)
 	require.Error(t, err)
 }
 
@@ -1281,7 +1282,7 @@ func TestServerProcessPacketPingreq(t *testing.T) {
 	cl, r, w := newTestClient()
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Pingreq].Get(packets.TPingreq).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Pingreq].Get(packets.TPingreq).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -1296,7 +1297,7 @@ func TestServerProcessPacketPingreqError(t *testing.T) {
 	cl, _, _ := newTestClient()
 	cl.Stop(packets.CodeDisconnect)
 
-	err := s.processPacket(cl, *packets.TPacketData[packets.Pingreq].Get(packets.TPingreq).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Pingreq].Get(packets.TPingreq).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, cl.StopCause(), packets.CodeDisconnect)
 }
@@ -1305,7 +1306,7 @@ func TestServerProcessPacketPublishInvalid(t *testing.T) {
 	s := newServer()
 	cl, _, _ := newTestClient()
 
-	err := s.processPacket(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishInvalidQosMustPacketID).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishInvalidQosMustPacketID).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, err, packets.ErrProtocolViolationNoPacketID)
 }
@@ -1437,7 +1438,7 @@ func TestServerProcessPacketPublishAndReceive(t *testing.T) {
 	}()
 
 	go func() {
-		err := s.processPacket(sender, *packets.TPacketData[packets.Publish].Get(packets.TPublishRetain).Packet)
+		err := s.processPacket(sender, packets.TPacketData[packets.Publish].Get(packets.TPublishRetain).Packet)
 		require.NoError(t, err)
 		time.Sleep(time.Millisecond * 10)
 		_ = w1.Close()
@@ -1504,7 +1505,7 @@ func TestServerProcessPacketAndNextImmediate(t *testing.T) {
 	require.Equal(t, int32(5), cl.State.Inflight.sendQuota)
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -1525,7 +1526,7 @@ func TestServerProcessPublishAckFailure(t *testing.T) {
 	s.Clients.Add(cl)
 
 	_ = w.Close()
-	err := s.processPublish(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishQos2).Packet)
+	err := s.processPublish(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishQos2).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, err, io.ErrClosedPipe)
 }
@@ -1543,7 +1544,7 @@ func TestServerProcessPublishOnPublishAckErrorRWError(t *testing.T) {
 	s.Clients.Add(cl)
 	_ = w.Close()
 
-	err = s.processPublish(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
+	err = s.processPublish(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, err, io.ErrClosedPipe)
 }
@@ -1563,7 +1564,7 @@ func TestServerProcessPublishOnPublishAckErrorContinue(t *testing.T) {
 	s.Clients.Add(cl)
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -1602,7 +1603,7 @@ func TestServerProcessPublishOnPublishPkIgnore(t *testing.T) {
 	}()
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 		_ = w2.Close()
@@ -1626,7 +1627,7 @@ func TestServerProcessPacketPublishMaximumReceive(t *testing.T) {
 	s.Clients.Add(cl)
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
 		require.Error(t, err)
 		require.ErrorIs(t, err, packets.ErrReceiveMaximum)
 		_ = w.Close()
@@ -1642,7 +1643,7 @@ func TestServerProcessPublishInvalidTopic(t *testing.T) {
 	_ = s.Serve()
 	defer s.Close()
 	cl, _, _ := newTestClient()
-	err := s.processPublish(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishSpecDenySysTopic).Packet)
+	err := s.processPublish(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishSpecDenySysTopic).Packet)
 	require.NoError(t, err) // $SYS Topics should be ignored?
 }
 
@@ -1724,7 +1725,7 @@ func TestServerProcessPublishACLCheckDeny(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := s.processPublish(cl, tx.pk)
+				err := s.processPublish(cl, &tx.pk)
 				require.ErrorIs(t, err, tx.expectErr)
 				_ = w.Close()
 			}()
@@ -1758,7 +1759,7 @@ func TestServerProcessPublishOnMessageRecvRejected(t *testing.T) {
 	_ = s.Serve()
 	defer s.Close()
 	cl, _, _ := newTestClient()
-	err = s.processPublish(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
+	err = s.processPublish(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
 	require.NoError(t, err) // packets rejected silently
 }
 
@@ -1767,7 +1768,7 @@ func TestServerProcessPacketPublishQos0(t *testing.T) {
 	cl, r, w := newTestClient()
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -1784,7 +1785,7 @@ func TestServerProcessPacketPublishQos1PacketIDInUse(t *testing.T) {
 	atomic.StoreInt64(&s.Info.Inflight, 1)
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -1803,7 +1804,7 @@ func TestServerProcessPacketPublishQos2PacketIDInUse(t *testing.T) {
 	atomic.StoreInt64(&s.Info.Inflight, 1)
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishQos2Mqtt5).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishQos2Mqtt5).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -1819,7 +1820,7 @@ func TestServerProcessPacketPublishQos1(t *testing.T) {
 	cl, r, w := newTestClient()
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -1834,7 +1835,7 @@ func TestServerProcessPacketPublishQos2(t *testing.T) {
 	cl, r, w := newTestClient()
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishQos2).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishQos2).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -1850,7 +1851,7 @@ func TestServerProcessPacketPublishDowngradeQos(t *testing.T) {
 	cl, r, w := newTestClient()
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Publish].Get(packets.TPublishQos2).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Publish].Get(packets.TPublishQos2).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -1870,7 +1871,7 @@ func TestPublishToSubscribersSelfNoLocal(t *testing.T) {
 	go func() {
 		pkx := *packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet
 		pkx.Origin = cl.ID
-		s.publishToSubscribers(pkx)
+		s.publishToSubscribers(&pkx)
 		time.Sleep(time.Millisecond)
 		_ = w.Close()
 	}()
@@ -1922,7 +1923,7 @@ func TestPublishToSubscribers(t *testing.T) {
 	}()
 
 	go func() {
-		s.publishToSubscribers(*packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
+		s.publishToSubscribers(packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
 		time.Sleep(time.Millisecond)
 		_ = w1.Close()
 		_ = w2.Close()
@@ -1965,7 +1966,7 @@ func TestPublishToSubscribersMessageExpiryDelta(t *testing.T) {
 	go func() {
 		pkx := *packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet
 		pkx.Created = time.Now().Unix() - 30
-		s.publishToSubscribers(pkx)
+		s.publishToSubscribers(&pkx)
 		time.Sleep(time.Millisecond)
 		_ = w1.Close()
 	}()
@@ -1989,7 +1990,7 @@ func TestPublishToSubscribersIdentifiers(t *testing.T) {
 	require.True(t, subbed)
 
 	go func() {
-		s.publishToSubscribers(*packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
+		s.publishToSubscribers(packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
 		time.Sleep(time.Millisecond)
 		_ = w.Close()
 	}()
@@ -2014,7 +2015,7 @@ func TestPublishToSubscribersPkIgnore(t *testing.T) {
 	go func() {
 		pk := *packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet
 		pk.Ignore = true
-		s.publishToSubscribers(pk)
+		s.publishToSubscribers(&pk)
 		time.Sleep(time.Millisecond)
 		_ = w.Close()
 	}()
@@ -2043,7 +2044,7 @@ func TestPublishToClientServerDowngradeQos(t *testing.T) {
 	go func() {
 		pkx := *packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet
 		pkx.FixedHeader.Qos = 2
-		_, _ = s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", Qos: 2}, pkx)
+		_, _ = s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", Qos: 2}, &pkx)
 		time.Sleep(time.Microsecond * 100)
 		_ = w.Close()
 	}()
@@ -2072,7 +2073,7 @@ func TestPublishToClientSubscriptionDowngradeQos(t *testing.T) {
 	go func() {
 		pkx := *packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet
 		pkx.FixedHeader.Qos = 2
-		_, _ = s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", Qos: 1}, pkx)
+		_, _ = s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", Qos: 1}, &pkx)
 		time.Sleep(time.Microsecond * 100)
 		_ = w.Close()
 	}()
@@ -2119,12 +2120,12 @@ func TestPublishToClientExceedClientWritesPending(t *testing.T) {
 	cl.State.Inflight.DecreaseSendQuota()
 	sendQuota--
 
-	_, err := s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", Qos: 2}, packets.Packet{})
+	_, err := s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", Qos: 2}, &packets.Packet{})
 	require.Error(t, err)
 	require.ErrorIs(t, packets.ErrPendingClientWritesExceeded, err)
 	require.Equal(t, int32(sendQuota), atomic.LoadInt32(&cl.State.Inflight.sendQuota))
 
-	_, err = s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", Qos: 2}, packets.Packet{FixedHeader: packets.FixedHeader{Qos: 1}})
+	_, err = s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", Qos: 2}, &packets.Packet{FixedHeader: packets.FixedHeader{Qos: 1}})
 	require.Error(t, err)
 	require.ErrorIs(t, packets.ErrPendingClientWritesExceeded, err)
 	require.Equal(t, int32(sendQuota), atomic.LoadInt32(&cl.State.Inflight.sendQuota))
@@ -2139,8 +2140,8 @@ func TestPublishToClientServerTopicAlias(t *testing.T) {
 
 	go func() {
 		pkx := *packets.TPacketData[packets.Publish].Get(packets.TPublishBasicMqtt5).Packet
-		_, _ = s.publishToClient(cl, packets.Subscription{Filter: pkx.TopicName}, pkx)
-		_, _ = s.publishToClient(cl, packets.Subscription{Filter: pkx.TopicName}, pkx)
+		_, _ = s.publishToClient(cl, packets.Subscription{Filter: pkx.TopicName}, &pkx)
+		_, _ = s.publishToClient(cl, packets.Subscription{Filter: pkx.TopicName}, &pkx)
 		time.Sleep(time.Millisecond)
 		_ = w.Close()
 	}()
@@ -2165,7 +2166,7 @@ func TestPublishToClientMqtt3RetainFalseLeverageNoConn(t *testing.T) {
 	cl, _, _ := newTestClient()
 	cl.Net.Conn = nil
 
-	out, err := s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", RetainAsPublished: true}, *packets.TPacketData[packets.Publish].Get(packets.TPublishRetain).Packet)
+	out, err := s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", RetainAsPublished: true}, packets.TPacketData[packets.Publish].Get(packets.TPublishRetain).Packet)
 	require.False(t, out.FixedHeader.Retain)
 	require.Error(t, err)
 	require.ErrorIs(t, err, packets.CodeDisconnect)
@@ -2177,7 +2178,7 @@ func TestPublishToClientMqtt5RetainAsPublishedTrueLeverageNoConn(t *testing.T) {
 	cl.Properties.ProtocolVersion = 5
 	cl.Net.Conn = nil
 
-	out, err := s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", RetainAsPublished: true}, *packets.TPacketData[packets.Publish].Get(packets.TPublishRetain).Packet)
+	out, err := s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", RetainAsPublished: true}, packets.TPacketData[packets.Publish].Get(packets.TPublishRetain).Packet)
 	require.True(t, out.FixedHeader.Retain)
 	require.Error(t, err)
 	require.ErrorIs(t, err, packets.CodeDisconnect)
@@ -2193,7 +2194,7 @@ func TestPublishToClientExceedMaximumInflight(t *testing.T) {
 		cl.State.Inflight.Set(packets.Packet{PacketID: i})
 	}
 
-	_, err := s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", Qos: 1}, *packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
+	_, err := s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", Qos: 1}, packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, err, packets.ErrQuotaExceeded)
 	require.Equal(t, int64(1), atomic.LoadInt64(&s.Info.InflightDropped))
@@ -2206,7 +2207,7 @@ func TestPublishToClientExhaustedPacketID(t *testing.T) {
 		cl.State.Inflight.Set(packets.Packet{PacketID: uint16(i)})
 	}
 
-	_, err := s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", Qos: 1}, *packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
+	_, err := s.publishToClient(cl, packets.Subscription{Filter: "a/b/c", Qos: 1}, packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, err, packets.ErrQuotaExceeded)
 	require.Equal(t, int64(1), atomic.LoadInt64(&s.Info.InflightDropped))
@@ -2220,7 +2221,7 @@ func TestPublishToClientACLNotAuthorized(t *testing.T) {
 	require.NoError(t, err)
 	cl, _, _ := newTestClient()
 
-	_, err = s.publishToClient(cl, packets.Subscription{Filter: "a/b/c"}, *packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
+	_, err = s.publishToClient(cl, packets.Subscription{Filter: "a/b/c"}, packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, err, packets.ErrNotAuthorized)
 }
@@ -2230,7 +2231,7 @@ func TestPublishToClientNoConn(t *testing.T) {
 	cl, _, _ := newTestClient()
 	cl.Net.Conn = nil
 
-	_, err := s.publishToClient(cl, packets.Subscription{Filter: "a/b/c"}, *packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
+	_, err := s.publishToClient(cl, packets.Subscription{Filter: "a/b/c"}, packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, err, packets.CodeDisconnect)
 }
@@ -2251,7 +2252,7 @@ func TestProcessPublishWithTopicAlias(t *testing.T) {
 		pkx.Properties.SubscriptionIdentifier = []int{} // must not contain from client to server
 		pkx.TopicName = ""
 		pkx.Properties.TopicAlias = 1
-		_ = s.processPacket(cl2, pkx)
+		_ = s.processPacket(cl2, &pkx)
 		time.Sleep(time.Millisecond)
 		_ = w2.Close()
 		_ = w.Close()
@@ -2276,7 +2277,7 @@ func TestPublishToSubscribersExhaustedSendQuota(t *testing.T) {
 	_ = r.Close()
 	pkx := *packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet
 	pkx.PacketID = 0
-	s.publishToSubscribers(pkx)
+	s.publishToSubscribers(&pkx)
 	time.Sleep(time.Millisecond)
 	_ = w.Close()
 }
@@ -2297,7 +2298,7 @@ func TestPublishToSubscribersExhaustedPacketIDs(t *testing.T) {
 	_ = r.Close()
 	pkx := *packets.TPacketData[packets.Publish].Get(packets.TPublishQos1).Packet
 	pkx.PacketID = 0
-	s.publishToSubscribers(pkx)
+	s.publishToSubscribers(&pkx)
 	time.Sleep(time.Millisecond)
 	_ = w.Close()
 }
@@ -2312,7 +2313,7 @@ func TestPublishToSubscribersNoConnection(t *testing.T) {
 	// coverage: subscriber publish errors are non-returnable
 	// can we hook into log/slog ?
 	_ = r.Close()
-	s.publishToSubscribers(*packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
+	s.publishToSubscribers(packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet)
 	time.Sleep(time.Millisecond)
 	_ = w.Close()
 }
@@ -2380,7 +2381,7 @@ func TestNoRetainMessageIfUnavailable(t *testing.T) {
 	cl, _, _ := newTestClient()
 	s.Clients.Add(cl)
 
-	s.retainMessage(new(Client), *packets.TPacketData[packets.Publish].Get(packets.TPublishRetain).Packet)
+	s.retainMessage(new(Client), packets.TPacketData[packets.Publish].Get(packets.TPublishRetain).Packet)
 	require.Equal(t, int64(0), atomic.LoadInt64(&s.Info.Retained))
 }
 
@@ -2391,7 +2392,7 @@ func TestNoRetainMessageIfPkIgnore(t *testing.T) {
 
 	pk := *packets.TPacketData[packets.Publish].Get(packets.TPublishRetain).Packet
 	pk.Ignore = true
-	s.retainMessage(new(Client), pk)
+	s.retainMessage(new(Client), &pk)
 	require.Equal(t, int64(0), atomic.LoadInt64(&s.Info.Retained))
 }
 
@@ -2400,7 +2401,7 @@ func TestNoRetainMessage(t *testing.T) {
 	cl, _, _ := newTestClient()
 	s.Clients.Add(cl)
 
-	s.retainMessage(new(Client), *packets.TPacketData[packets.Publish].Get(packets.TPublishRetain).Packet)
+	s.retainMessage(new(Client), packets.TPacketData[packets.Publish].Get(packets.TPublishRetain).Packet)
 	require.Equal(t, int64(1), atomic.LoadInt64(&s.Info.Retained))
 }
 
@@ -2427,7 +2428,7 @@ func TestServerProcessPacketPuback(t *testing.T) {
 			cl.State.Inflight.Set(packets.Packet{PacketID: pID})
 			atomic.AddInt64(&s.Info.Inflight, 1)
 
-			err := s.processPacket(cl, *tx.in.Packet)
+			err := s.processPacket(cl, tx.in.Packet)
 			require.NoError(t, err)
 
 			require.Equal(t, int32(4), atomic.LoadInt32(&cl.State.Inflight.sendQuota))
@@ -2447,7 +2448,7 @@ func TestServerProcessPacketPubackNoPacketID(t *testing.T) {
 	cl.State.Inflight.receiveQuota = 3
 
 	pk := *packets.TPacketData[packets.Puback].Get(packets.TPuback).Packet
-	err := s.processPacket(cl, pk)
+	err := s.processPacket(cl, &pk)
 	require.NoError(t, err)
 
 	require.Equal(t, int32(3), atomic.LoadInt32(&cl.State.Inflight.sendQuota))
@@ -2471,7 +2472,7 @@ func TestServerProcessPacketPubrec(t *testing.T) {
 		recv <- buf
 	}()
 
-	err := s.processPacket(cl, *packets.TPacketData[packets.Pubrec].Get(packets.TPubrec).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Pubrec].Get(packets.TPubrec).Packet)
 	require.NoError(t, err)
 	_ = w.Close()
 
@@ -2499,7 +2500,7 @@ func TestServerProcessPacketPubrecNoPacketID(t *testing.T) {
 	}()
 
 	pk := *packets.TPacketData[packets.Pubrec].Get(packets.TPubrec).Packet // not sending properties
-	err := s.processPacket(cl, pk)
+	err := s.processPacket(cl, &pk)
 	require.NoError(t, err)
 	_ = w.Close()
 
@@ -2514,7 +2515,7 @@ func TestServerProcessPacketPubrecInvalidReason(t *testing.T) {
 	s := newServer()
 	cl, _, _ := newTestClient()
 	cl.State.Inflight.Set(packets.Packet{PacketID: pID})
-	err := s.processPacket(cl, *packets.TPacketData[packets.Pubrec].Get(packets.TPubrecInvalidReason).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Pubrec].Get(packets.TPubrecInvalidReason).Packet)
 	require.NoError(t, err)
 	require.Equal(t, int64(-1), atomic.LoadInt64(&s.Info.Inflight))
 	_, ok := cl.State.Inflight.Get(pID)
@@ -2527,7 +2528,7 @@ func TestServerProcessPacketPubrecFailure(t *testing.T) {
 	cl, _, _ := newTestClient()
 	cl.State.Inflight.Set(packets.Packet{PacketID: pID})
 	cl.Stop(packets.CodeDisconnect)
-	err := s.processPacket(cl, *packets.TPacketData[packets.Pubrec].Get(packets.TPubrec).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Pubrec].Get(packets.TPubrec).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, cl.StopCause(), packets.CodeDisconnect)
 }
@@ -2549,7 +2550,7 @@ func TestServerProcessPacketPubrel(t *testing.T) {
 		recv <- buf
 	}()
 
-	err := s.processPacket(cl, *packets.TPacketData[packets.Pubrel].Get(packets.TPubrel).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Pubrel].Get(packets.TPubrel).Packet)
 	require.NoError(t, err)
 	_ = w.Close()
 
@@ -2578,7 +2579,7 @@ func TestServerProcessPacketPubrelNoPacketID(t *testing.T) {
 	}()
 
 	pk := *packets.TPacketData[packets.Pubrel].Get(packets.TPubrel).Packet // not sending properties
-	err := s.processPacket(cl, pk)
+	err := s.processPacket(cl, &pk)
 	require.NoError(t, err)
 	_ = w.Close()
 
@@ -2594,7 +2595,7 @@ func TestServerProcessPacketPubrelFailure(t *testing.T) {
 	cl, _, _ := newTestClient()
 	cl.State.Inflight.Set(packets.Packet{PacketID: pID})
 	cl.Stop(packets.CodeDisconnect)
-	err := s.processPacket(cl, *packets.TPacketData[packets.Pubrel].Get(packets.TPubrel).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Pubrel].Get(packets.TPubrel).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, cl.StopCause(), packets.CodeDisconnect)
 }
@@ -2604,7 +2605,7 @@ func TestServerProcessPacketPubrelBadReason(t *testing.T) {
 	s := newServer()
 	cl, _, _ := newTestClient()
 	cl.State.Inflight.Set(packets.Packet{PacketID: pID})
-	err := s.processPacket(cl, *packets.TPacketData[packets.Pubrel].Get(packets.TPubrelInvalidReason).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Pubrel].Get(packets.TPubrelInvalidReason).Packet)
 	require.NoError(t, err)
 	require.Equal(t, int64(-1), atomic.LoadInt64(&s.Info.Inflight))
 	_, ok := cl.State.Inflight.Get(pID)
@@ -2635,7 +2636,7 @@ func TestServerProcessPacketPubcomp(t *testing.T) {
 			cl.State.Inflight.Set(packets.Packet{PacketID: pID})
 			atomic.AddInt64(&s.Info.Inflight, 1)
 
-			err := s.processPacket(cl, *tx.in.Packet)
+			err := s.processPacket(cl, tx.in.Packet)
 			require.NoError(t, err)
 			require.Equal(t, int64(0), atomic.LoadInt64(&s.Info.Inflight))
 
@@ -2690,7 +2691,7 @@ func TestServerProcessInboundQos2Flow(t *testing.T) {
 				recv <- buf
 			}()
 
-			err := s.processPacket(cl, *tx.in.Packet)
+			err := s.processPacket(cl, tx.in.Packet)
 			require.NoError(t, err)
 			_ = w.Close()
 
@@ -2766,9 +2767,9 @@ func TestServerProcessOutboundQos2Flow(t *testing.T) {
 			}()
 
 			if i == 0 {
-				s.publishToSubscribers(*tx.in.Packet)
+				s.publishToSubscribers(tx.in.Packet)
 			} else {
-				err := s.processPacket(cl, *tx.in.Packet)
+				err := s.processPacket(cl, tx.in.Packet)
 				require.NoError(t, err)
 			}
 
@@ -2794,7 +2795,7 @@ func TestServerProcessPacketSubscribe(t *testing.T) {
 	cl, r, w := newTestClient()
 	cl.Properties.ProtocolVersion = 5
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeMqtt5).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeMqtt5).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -2813,7 +2814,7 @@ func TestServerProcessPacketSubscribePacketIDInUse(t *testing.T) {
 	pkx := *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeMqtt5).Packet
 	pkx.PacketID = 15
 	go func() {
-		err := s.processPacket(cl, pkx)
+		err := s.processPacket(cl, &pkx)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -2828,7 +2829,7 @@ func TestServerProcessPacketSubscribeInvalid(t *testing.T) {
 	cl, _, _ := newTestClient()
 	cl.Properties.ProtocolVersion = 5
 
-	err := s.processPacket(cl, *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeSpecQosMustPacketID).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeSpecQosMustPacketID).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, err, packets.ErrProtocolViolationNoPacketID)
 }
@@ -2839,7 +2840,7 @@ func TestServerProcessPacketSubscribeInvalidFilter(t *testing.T) {
 	cl.Properties.ProtocolVersion = 5
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeInvalidFilter).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeInvalidFilter).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -2855,7 +2856,7 @@ func TestServerProcessPacketSubscribeInvalidSharedNoLocal(t *testing.T) {
 	cl.Properties.ProtocolVersion = 5
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeInvalidSharedNoLocal).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeInvalidSharedNoLocal).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -2873,7 +2874,7 @@ func TestServerProcessSubscribeWithRetain(t *testing.T) {
 	require.Equal(t, int64(1), retained)
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribe).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Subscribe].Get(packets.TSubscribe).Packet)
 		require.NoError(t, err)
 
 		time.Sleep(time.Millisecond)
@@ -2894,7 +2895,7 @@ func TestServerProcessSubscribeDowngradeQos(t *testing.T) {
 	cl, r, w := newTestClient()
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeMany).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeMany).Packet)
 		require.NoError(t, err)
 
 		time.Sleep(time.Millisecond)
@@ -2916,7 +2917,7 @@ func TestServerProcessSubscribeWithRetainHandling1(t *testing.T) {
 	require.Equal(t, int64(1), retained)
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeRetainHandling1).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeRetainHandling1).Packet)
 		require.NoError(t, err)
 
 		time.Sleep(time.Millisecond)
@@ -2937,7 +2938,7 @@ func TestServerProcessSubscribeWithRetainHandling2(t *testing.T) {
 	require.Equal(t, int64(1), retained)
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeRetainHandling2).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeRetainHandling2).Packet)
 		require.NoError(t, err)
 
 		time.Sleep(time.Millisecond)
@@ -2958,7 +2959,7 @@ func TestServerProcessSubscribeWithNotRetainAsPublished(t *testing.T) {
 	require.Equal(t, int64(1), retained)
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeRetainAsPublished).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeRetainAsPublished).Packet)
 		require.NoError(t, err)
 
 		time.Sleep(time.Millisecond)
@@ -2977,7 +2978,7 @@ func TestServerProcessSubscribeNoConnection(t *testing.T) {
 	s := newServer()
 	cl, r, _ := newTestClient()
 	_ = r.Close()
-	err := s.processSubscribe(cl, *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribe).Packet)
+	err := s.processSubscribe(cl, packets.TPacketData[packets.Subscribe].Get(packets.TSubscribe).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, err, io.ErrClosedPipe)
 }
@@ -2991,7 +2992,7 @@ func TestServerProcessSubscribeACLCheckDeny(t *testing.T) {
 	cl.Properties.ProtocolVersion = 5
 
 	go func() {
-		err := s.processSubscribe(cl, *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribe).Packet)
+		err := s.processSubscribe(cl, packets.TPacketData[packets.Subscribe].Get(packets.TSubscribe).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -3011,7 +3012,7 @@ func TestServerProcessSubscribeACLCheckDenyObscure(t *testing.T) {
 	cl.Properties.ProtocolVersion = 5
 
 	go func() {
-		err := s.processSubscribe(cl, *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribe).Packet)
+		err := s.processSubscribe(cl, packets.TPacketData[packets.Subscribe].Get(packets.TSubscribe).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -3028,7 +3029,7 @@ func TestServerProcessSubscribeErrorDowngrade(t *testing.T) {
 	cl.State.packetID = 1 // just to match the same packet id (7) in the fixtures
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeInvalidSharedNoLocal).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Subscribe].Get(packets.TSubscribeInvalidSharedNoLocal).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -3044,7 +3045,7 @@ func TestServerProcessPacketUnsubscribe(t *testing.T) {
 	cl.Properties.ProtocolVersion = 5
 	s.Topics.Subscribe(cl.ID, packets.Subscription{Filter: "a/b", Qos: 0})
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Unsubscribe].Get(packets.TUnsubscribeMqtt5).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Unsubscribe].Get(packets.TUnsubscribeMqtt5).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -3061,7 +3062,7 @@ func TestServerProcessPacketUnsubscribePackedIDInUse(t *testing.T) {
 	cl.Properties.ProtocolVersion = 5
 	cl.State.Inflight.Set(packets.Packet{PacketID: 15, FixedHeader: packets.FixedHeader{Type: packets.Publish}})
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Unsubscribe].Get(packets.TUnsubscribeMqtt5).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Unsubscribe].Get(packets.TUnsubscribeMqtt5).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -3075,7 +3076,7 @@ func TestServerProcessPacketUnsubscribePackedIDInUse(t *testing.T) {
 func TestServerProcessPacketUnsubscribeInvalid(t *testing.T) {
 	s := newServer()
 	cl, _, _ := newTestClient()
-	err := s.processPacket(cl, *packets.TPacketData[packets.Unsubscribe].Get(packets.TUnsubscribeSpecQosMustPacketID).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Unsubscribe].Get(packets.TUnsubscribeSpecQosMustPacketID).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, err, packets.ErrProtocolViolationNoPacketID)
 }
@@ -3083,7 +3084,7 @@ func TestServerProcessPacketUnsubscribeInvalid(t *testing.T) {
 func TestServerReceivePacketError(t *testing.T) {
 	s := newServer()
 	cl, _, _ := newTestClient()
-	err := s.receivePacket(cl, *packets.TPacketData[packets.Unsubscribe].Get(packets.TUnsubscribeSpecQosMustPacketID).Packet)
+	err := s.receivePacket(cl, packets.TPacketData[packets.Unsubscribe].Get(packets.TUnsubscribeSpecQosMustPacketID).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, err, packets.ErrProtocolViolationNoPacketID)
 }
@@ -3096,7 +3097,7 @@ func TestServerRecievePacketDisconnectClientZeroNonZero(t *testing.T) {
 	cl.Properties.Props.RequestProblemInfo = 0
 	cl.Properties.Props.RequestProblemInfoFlag = true
 	go func() {
-		err := s.receivePacket(cl, *packets.TPacketData[packets.Disconnect].Get(packets.TDisconnectMqtt5).Packet)
+		err := s.receivePacket(cl, packets.TPacketData[packets.Disconnect].Get(packets.TDisconnectMqtt5).Packet)
 		require.Error(t, err)
 		require.ErrorIs(t, err, packets.ErrProtocolViolationZeroNonZeroExpiry)
 		_ = w.Close()
@@ -3131,7 +3132,7 @@ func TestServerProcessPacketDisconnect(t *testing.T) {
 	s.loop.willDelayed.Add(cl.ID, packets.Packet{TopicName: "a/b/c", Payload: []byte("hello")})
 	require.Equal(t, 1, s.loop.willDelayed.Len())
 
-	err := s.processPacket(cl, *packets.TPacketData[packets.Disconnect].Get(packets.TDisconnectMqtt5).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Disconnect].Get(packets.TDisconnectMqtt5).Packet)
 	require.NoError(t, err)
 
 	require.Equal(t, 0, s.loop.willDelayed.Len())
@@ -3147,7 +3148,7 @@ func TestServerProcessPacketDisconnectNonZeroExpiryViolation(t *testing.T) {
 	cl.Properties.Props.RequestProblemInfo = 0
 	cl.Properties.Props.RequestProblemInfoFlag = true
 
-	err := s.processPacket(cl, *packets.TPacketData[packets.Disconnect].Get(packets.TDisconnectMqtt5).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Disconnect].Get(packets.TDisconnectMqtt5).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, err, packets.ErrProtocolViolationZeroNonZeroExpiry)
 }
@@ -3161,7 +3162,7 @@ func TestServerProcessPacketDisconnectDisconnectWithWillMessage(t *testing.T) {
 	s.loop.willDelayed.Add(cl.ID, packets.Packet{TopicName: "a/b/c", Payload: []byte("hello")})
 	require.Equal(t, 1, s.loop.willDelayed.Len())
 
-	err := s.processPacket(cl, *packets.TPacketData[packets.Disconnect].Get(packets.TDisconnectMqtt5DisconnectWithWillMessage).Packet)
+	err := s.processPacket(cl, packets.TPacketData[packets.Disconnect].Get(packets.TDisconnectMqtt5DisconnectWithWillMessage).Packet)
 	require.Error(t, err)
 
 	require.Equal(t, 1, s.loop.willDelayed.Len())
@@ -3173,7 +3174,7 @@ func TestServerProcessPacketAuth(t *testing.T) {
 	cl, r, w := newTestClient()
 
 	go func() {
-		err := s.processPacket(cl, *packets.TPacketData[packets.Auth].Get(packets.TAuth).Packet)
+		err := s.processPacket(cl, packets.TPacketData[packets.Auth].Get(packets.TAuth).Packet)
 		require.NoError(t, err)
 		_ = w.Close()
 	}()
@@ -3188,7 +3189,7 @@ func TestServerProcessPacketAuthInvalidReason(t *testing.T) {
 	cl, _, _ := newTestClient()
 	pkx := *packets.TPacketData[packets.Auth].Get(packets.TAuth).Packet
 	pkx.ReasonCode = 99
-	err := s.processPacket(cl, pkx)
+	err := s.processPacket(cl, &pkx)
 	require.Error(t, err)
 	require.ErrorIs(t, packets.ErrProtocolViolationInvalidReason, err)
 }
@@ -3202,7 +3203,7 @@ func TestServerProcessPacketAuthFailure(t *testing.T) {
 	err := s.AddHook(hook, nil)
 	require.NoError(t, err)
 
-	err = s.processAuth(cl, *packets.TPacketData[packets.Auth].Get(packets.TAuth).Packet)
+	err = s.processAuth(cl, packets.TPacketData[packets.Auth].Get(packets.TAuth).Packet)
 	require.Error(t, err)
 	require.ErrorIs(t, errTestHook, err)
 }
@@ -3761,7 +3762,7 @@ func TestPublishToInlineSubscriber(t *testing.T) {
 
 	go func() {
 		pkx := *packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet
-		s.publishToSubscribers(pkx)
+		s.publishToSubscribers(&pkx)
 	}()
 
 	require.Equal(t, true, <-finishCh)
@@ -3794,10 +3795,10 @@ func TestPublishToInlineSubscribersDifferentFilter(t *testing.T) {
 
 	go func() {
 		pkx := *packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet
-		s.publishToSubscribers(pkx)
+		s.publishToSubscribers(&pkx)
 
 		pkx = *packets.TPacketData[packets.Publish].Get(packets.TPublishCopyBasic).Packet
-		s.publishToSubscribers(pkx)
+		s.publishToSubscribers(&pkx)
 	}()
 
 	for i := 0; i < subNumber; i++ {
@@ -3832,7 +3833,7 @@ func TestPublishToInlineSubscribersDifferentIdentifier(t *testing.T) {
 
 	go func() {
 		pkx := *packets.TPacketData[packets.Publish].Get(packets.TPublishBasic).Packet
-		s.publishToSubscribers(pkx)
+		s.publishToSubscribers(&pkx)
 	}()
 
 	for i := 0; i < subNumber; i++ {

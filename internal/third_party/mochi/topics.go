@@ -537,10 +537,7 @@ func (x *TopicsIndex) scanMessages(filter string, d int, n *particle, pks []pack
 	}
 
 	if !strings.ContainsRune(filter, '#') && !strings.ContainsRune(filter, '+') {
-		if pk, ok := x.Retained.Get(filter); ok {
-			pks = append(pks, pk)
-		}
-		return pks
+		return x.appendRetained(pks, filter) // fork: see appendRetained
 	}
 
 	key, hasNext := isolateParticle(filter, d)
@@ -552,9 +549,7 @@ func (x *TopicsIndex) scanMessages(filter string, d int, n *particle, pks []pack
 
 			if !hasNext {
 				if adjacent.retainPath != "" {
-					if pk, ok := x.Retained.Get(adjacent.retainPath); ok {
-						pks = append(pks, pk)
-					}
+					pks = x.appendRetained(pks, adjacent.retainPath) // fork: see appendRetained
 				}
 			}
 
@@ -570,11 +565,22 @@ func (x *TopicsIndex) scanMessages(filter string, d int, n *particle, pks []pack
 			return x.scanMessages(filter, d+1, particle, pks)
 		}
 
-		if pk, ok := x.Retained.Get(particle.retainPath); ok {
-			pks = append(pks, pk)
-		}
+		pks = x.appendRetained(pks, particle.retainPath) // fork: see appendRetained
 	}
 
+	return pks
+}
+
+// appendRetained appends the message retained on topic, if any, to pks.
+// fork: split out of scanMessages, which did this in three places, each
+// with its own copy of the packet in scanMessages' frame (4 KiB, once per
+// level of a wildcard filter, scanMessages being recursive).
+//
+//go:noinline
+func (x *TopicsIndex) appendRetained(pks []packets.Packet, topic string) []packets.Packet {
+	if pk, ok := x.Retained.Get(topic); ok {
+		pks = append(pks, pk)
+	}
 	return pks
 }
 
