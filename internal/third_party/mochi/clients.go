@@ -634,9 +634,11 @@ func (cl *Client) readPacket(fh *packets.FixedHeader, pk *packets.Packet) (err e
 
 	atomic.AddInt64(&cl.ops.info.BytesReceived, int64(n))
 
-	// Decode the remaining packet values using a fresh copy of the bytes,
-	// otherwise the next packet will change the data of this one.
-	px := append([]byte{}, p[:]...)
+	// fork: upstream decoded from a copy of p ("otherwise the next packet
+	// will change the data of this one"), but p is made for this packet
+	// alone and nothing else refers to it: the copy was a second allocation
+	// and copy of every packet for nothing.
+	px := p
 	switch pk.FixedHeader.Type {
 	case packets.Connect:
 		err = pk.ConnectDecode(px)
