@@ -246,16 +246,39 @@ func (s *InlineSubscriptions) Delete(id int) {
 }
 
 // Subscriptions is a map of subscriptions keyed on client.
+//
+// fork: a set of up to smallSubscriptions entries is kept in a slice, a map
+// only beyond that (FORK.md change 8). Upstream's map held a full 8-slot
+// group of 112-byte slots (about 900 bytes) even for one entry, and every
+// client and every topic node has a set: a topic only one lock subscribes to
+// now holds one 112-byte entry. Order is not kept, as a map keeps none.
 type Subscriptions struct {
-	internal map[string]packets.Subscription
+	small    []subscriptionEntry             // used while internal is nil
+	internal map[string]packets.Subscription // nil until the set outgrows small
 	sync.RWMutex
+}
+
+// smallSubscriptions is the most entries Subscriptions keeps in its slice.
+const smallSubscriptions = 8
+
+type subscriptionEntry struct {
+	id  string
+	sub packets.Subscription
 }
 
 // NewSubscriptions returns a new instance of Subscriptions.
 func NewSubscriptions() *Subscriptions {
-	return &Subscriptions{
-		internal: map[string]packets.Subscription{},
+	return &Subscriptions{}
+}
+
+// find returns the index of id in s.small, or -1.
+func (s *Subscriptions) find(id string) int {
+	for i := range s.small {
+		if s.small[i].id == id {
+			return i
+		}
 	}
+	return -1
 }
 
 // Add adds a new subscription for a client. ID can be a filter in the
@@ -263,41 +286,105 @@ func NewSubscriptions() *Subscriptions {
 func (s *Subscriptions) Add(id string, val packets.Subscription) {
 	s.Lock()
 	defer s.Unlock()
+	if s.internal != nil {
+		s.internal[id] = val
+		return
+	}
+	if i := s.find(id); i >= 0 {
+		s.small[i].sub = val
+		return
+	}
+	if len(s.small) < smallSubscriptions {
+		s.small = append(s.small, subscriptionEntry{id: id, sub: val})
+		return
+	}
+	s.internal = make(map[string]packets.Subscription, len(s.small)+1)
+	for _, e := range s.small {
+		s.internal[e.id] = e.sub
+	}
 	s.internal[id] = val
+	s.small = nil
 }
 
 // GetAll returns all subscriptions.
 func (s *Subscriptions) GetAll() map[string]packets.Subscription {
 	s.RLock()
 	defer s.RUnlock()
-	m := map[string]packets.Subscription{}
+	m := make(map[string]packets.Subscription, s.lenLocked())
 	for k, v := range s.internal {
 		m[k] = v
 	}
+	for _, e := range s.small {
+		m[e.id] = e.sub
+	}
 	return m
+}
+
+// Range calls fn for each subscription, under the read lock, until fn
+// returns false. fn must not call back into s (fork: lets the publish path
+// read a node's subscribers without GetAll's copy).
+func (s *Subscriptions) Range(fn func(id string, sub packets.Subscription) bool) {
+	s.RLock()
+	defer s.RUnlock()
+	for k, v := range s.internal {
+		if !fn(k, v) {
+			return
+		}
+	}
+	for i := range s.small {
+		if !fn(s.small[i].id, s.small[i].sub) {
+			return
+		}
+	}
 }
 
 // Get returns a subscriptions for a specific client or filter id.
 func (s *Subscriptions) Get(id string) (val packets.Subscription, ok bool) {
 	s.RLock()
 	defer s.RUnlock()
-	val, ok = s.internal[id]
-	return val, ok
+	if s.internal != nil {
+		val, ok = s.internal[id]
+		return val, ok
+	}
+	if i := s.find(id); i >= 0 {
+		return s.small[i].sub, true
+	}
+	return val, false
 }
 
 // Len returns the number of subscriptions.
 func (s *Subscriptions) Len() int {
 	s.RLock()
 	defer s.RUnlock()
-	val := len(s.internal)
-	return val
+	return s.lenLocked()
+}
+
+func (s *Subscriptions) lenLocked() int {
+	if s.internal != nil {
+		return len(s.internal)
+	}
+	return len(s.small)
 }
 
 // Delete removes a subscription by client or filter id.
 func (s *Subscriptions) Delete(id string) {
 	s.Lock()
 	defer s.Unlock()
-	delete(s.internal, id)
+	if s.internal != nil {
+		delete(s.internal, id)
+		return
+	}
+	i := s.find(id)
+	if i < 0 {
+		return
+	}
+	last := len(s.small) - 1
+	s.small[i] = s.small[last]
+	s.small[last] = subscriptionEntry{} // drop the references
+	s.small = s.small[:last]
+	if last == 0 {
+		s.small = nil // give the array back
+	}
 }
 
 // ClientSubscriptions is a map of aggregated subscriptions for a client.
@@ -639,9 +726,10 @@ func (x *TopicsIndex) gatherSubscriptions(topic string, particle *particle, subs
 		subs.Subscriptions = map[string]packets.Subscription{}
 	}
 
-	for client, sub := range particle.subscriptions.GetAll() {
+	// fork: Range, not GetAll: no copy of the node's set per publish.
+	particle.subscriptions.Range(func(client string, sub packets.Subscription) bool {
 		if len(sub.Filter) > 0 && topic[0] == '$' && (sub.Filter[0] == '+' || sub.Filter[0] == '#') { // don't match $ topics with top level wildcards [MQTT-4.7.1-1] [MQTT-4.7.1-2]
-			continue
+			return true
 		}
 
 		cls, ok := subs.Subscriptions[client]
@@ -650,7 +738,8 @@ func (x *TopicsIndex) gatherSubscriptions(topic string, particle *particle, subs
 		}
 
 		subs.Subscriptions[client] = cls.Merge(sub)
-	}
+		return true
+	})
 }
 
 // gatherSharedSubscriptions gathers all shared subscriptions for a particle.

@@ -6,6 +6,7 @@ package mqtt
 
 import (
 	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -102,21 +103,22 @@ func TestSharedSubscriptionsDelete(t *testing.T) {
 
 func TestNewSubscriptions(t *testing.T) {
 	s := NewSubscriptions()
-	require.NotNil(t, s.internal)
+	require.NotNil(t, s)
+	require.Equal(t, 0, s.Len())
 }
 
 func TestSubscriptionsAdd(t *testing.T) {
 	s := NewSubscriptions()
 	s.Add("cl1", packets.Subscription{})
-	require.Contains(t, s.internal, "cl1")
+	requireSubscription(t, s, "cl1")
 }
 
 func TestSubscriptionsGet(t *testing.T) {
 	s := NewSubscriptions()
 	s.Add("cl1", packets.Subscription{Qos: 2})
 	s.Add("cl2", packets.Subscription{Qos: 2})
-	require.Contains(t, s.internal, "cl1")
-	require.Contains(t, s.internal, "cl2")
+	requireSubscription(t, s, "cl1")
+	requireSubscription(t, s, "cl2")
 
 	sub, ok := s.Get("cl1")
 	require.True(t, ok)
@@ -128,9 +130,9 @@ func TestSubscriptionsGetAll(t *testing.T) {
 	s.Add("cl1", packets.Subscription{Qos: 0})
 	s.Add("cl2", packets.Subscription{Qos: 1})
 	s.Add("cl3", packets.Subscription{Qos: 2})
-	require.Contains(t, s.internal, "cl1")
-	require.Contains(t, s.internal, "cl2")
-	require.Contains(t, s.internal, "cl3")
+	requireSubscription(t, s, "cl1")
+	requireSubscription(t, s, "cl2")
+	requireSubscription(t, s, "cl3")
 
 	subs := s.GetAll()
 	require.Len(t, subs, 3)
@@ -140,15 +142,15 @@ func TestSubscriptionsLen(t *testing.T) {
 	s := NewSubscriptions()
 	s.Add("cl1", packets.Subscription{Qos: 0})
 	s.Add("cl2", packets.Subscription{Qos: 1})
-	require.Contains(t, s.internal, "cl1")
-	require.Contains(t, s.internal, "cl2")
+	requireSubscription(t, s, "cl1")
+	requireSubscription(t, s, "cl2")
 	require.Equal(t, 2, s.Len())
 }
 
 func TestSubscriptionsDelete(t *testing.T) {
 	s := NewSubscriptions()
 	s.Add("cl1", packets.Subscription{Qos: 1})
-	require.Contains(t, s.internal, "cl1")
+	requireSubscription(t, s, "cl1")
 
 	s.Delete("cl1")
 	_, ok := s.Get("cl1")
@@ -1065,4 +1067,75 @@ func TestInlineUnsubscribe(t *testing.T) {
 
 	ok = index.InlineUnsubscribe(1, "not/exist")
 	require.False(t, ok)
+}
+
+func requireSubscription(t *testing.T, s *Subscriptions, id string) {
+	t.Helper()
+	_, ok := s.Get(id)
+	require.True(t, ok, "no subscription %q", id)
+	require.Contains(t, s.GetAll(), id)
+}
+
+// fork: the small-set representation (FORK.md change 8): up to
+// smallSubscriptions entries in a slice, then a map, with the same answers
+// throughout, including replacing, deleting and Range's early stop.
+func TestSubscriptionsSmallAndLarge(t *testing.T) {
+	s := NewSubscriptions()
+	want := map[string]byte{}
+	check := func() {
+		t.Helper()
+		require.Equal(t, len(want), s.Len())
+		all := s.GetAll()
+		require.Len(t, all, len(want))
+		for id, qos := range want {
+			sub, ok := s.Get(id)
+			require.True(t, ok, id)
+			require.Equal(t, qos, sub.Qos, id)
+			require.Equal(t, qos, all[id].Qos, id)
+		}
+		n := 0
+		s.Range(func(id string, sub packets.Subscription) bool {
+			require.Equal(t, want[id], sub.Qos, id)
+			n++
+			return true
+		})
+		require.Equal(t, len(want), n)
+		_, ok := s.Get("absent")
+		require.False(t, ok)
+	}
+	for i := 0; i < smallSubscriptions+3; i++ {
+		id := "cl" + strconv.Itoa(i)
+		s.Add(id, packets.Subscription{Qos: byte(i % 3)})
+		want[id] = byte(i % 3)
+		check()
+		if i < smallSubscriptions {
+			require.Nil(t, s.internal, "a map for %d entries", i+1)
+		} else {
+			require.NotNil(t, s.internal)
+		}
+	}
+	s.Add("cl1", packets.Subscription{Qos: 2}) // replace, in the map
+	want["cl1"] = 2
+	check()
+
+	small := NewSubscriptions()
+	small.Add("a", packets.Subscription{Qos: 1})
+	small.Add("b", packets.Subscription{Qos: 2})
+	small.Add("a", packets.Subscription{Qos: 0}) // replace, in the slice
+	require.Equal(t, 2, small.Len())
+	sub, _ := small.Get("a")
+	require.Equal(t, byte(0), sub.Qos)
+	calls := 0
+	small.Range(func(string, packets.Subscription) bool { calls++; return false })
+	require.Equal(t, 1, calls, "Range goes on after fn returned false")
+	small.Delete("a")
+	small.Delete("missing")
+	_, ok := small.Get("a")
+	require.False(t, ok)
+	sub, ok = small.Get("b")
+	require.True(t, ok)
+	require.Equal(t, byte(2), sub.Qos)
+	small.Delete("b")
+	require.Equal(t, 0, small.Len())
+	require.Nil(t, small.small, "an emptied set keeps its array")
 }
