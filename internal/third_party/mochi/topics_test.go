@@ -1139,3 +1139,48 @@ func TestSubscriptionsSmallAndLarge(t *testing.T) {
 	require.Equal(t, 0, small.Len())
 	require.Nil(t, small.small, "an emptied set keeps its array")
 }
+
+// fork: a new node's children, shared and inline maps are nil until their
+// first Add (FORK.md change 9); reads, deletes and the first Add work from
+// there.
+func TestParticleMapsMadeOnFirstUse(t *testing.T) {
+	n := newParticle("a", nil)
+	require.Nil(t, n.particles.internal)
+	require.Nil(t, n.shared.internal)
+	require.Nil(t, n.inlineSubscriptions.internal)
+
+	require.Nil(t, n.particles.get("x"))
+	require.Equal(t, 0, n.particles.len())
+	require.Len(t, n.particles.getAll(), 0)
+	n.particles.delete("x")
+	require.Equal(t, 0, n.shared.Len())
+	require.Len(t, n.shared.GetAll(), 0)
+	_, ok := n.shared.Get("g", "cl1")
+	require.False(t, ok)
+	n.shared.Delete("g", "cl1")
+	require.Equal(t, 0, n.inlineSubscriptions.Len())
+	require.Len(t, n.inlineSubscriptions.GetAll(), 0)
+	_, ok = n.inlineSubscriptions.Get(1)
+	require.False(t, ok)
+	n.inlineSubscriptions.Delete(1)
+
+	n.particles.add(newParticle("b", n))
+	require.NotNil(t, n.particles.get("b"))
+	n.shared.Add("g", "cl1", packets.Subscription{Qos: 1})
+	sub, ok := n.shared.Get("g", "cl1")
+	require.True(t, ok)
+	require.Equal(t, byte(1), sub.Qos)
+	n.inlineSubscriptions.Add(InlineSubscription{Subscription: packets.Subscription{Identifier: 7}})
+	_, ok = n.inlineSubscriptions.Get(7)
+	require.True(t, ok)
+
+	// The index as a whole, from an empty tree.
+	index := NewTopicsIndex()
+	require.True(t, index.Subscribe("cl1", packets.Subscription{Filter: "a/b/c"}))
+	require.True(t, index.InlineSubscribe(InlineSubscription{Subscription: packets.Subscription{Filter: "a/+/c", Identifier: 1}}))
+	require.True(t, index.Subscribe("cl2", packets.Subscription{Filter: "$share/g/a/b/c"}))
+	subs := index.Subscribers("a/b/c")
+	require.Contains(t, subs.Subscriptions, "cl1")
+	require.Contains(t, subs.InlineSubscriptions, 1)
+	require.Len(t, subs.Shared, 1)
+}
