@@ -19,6 +19,7 @@ type hubCollector struct {
 	lockOnline, lockBattery, lockDoorOpen           *prometheus.Desc
 	outboxPending, outboxOldest, eventsDropped      *prometheus.Desc
 	eventsAppended, storeRecords                    *prometheus.Desc
+	eventsSyncs, eventsSyncTime, eventsSlowSyncs    *prometheus.Desc
 	dataAge, lastSync                               *prometheus.Desc
 	clockNewest, clockTrusted, healthWarning, ready *prometheus.Desc
 }
@@ -26,27 +27,31 @@ type hubCollector struct {
 func newHubCollector(h *Hub) *hubCollector {
 	d := prometheus.NewDesc
 	return &hubCollector{
-		h:              h,
-		lockOnline:     d("lockhub_lock_online", "1 while the lock has an open MQTT connection, 0 otherwise (configured locks and connected ones).", []string{"lock"}, nil),
-		lockBattery:    d("lockhub_lock_battery_ratio", "Battery level the lock last reported, 0 to 1 (absent when unknown).", []string{"lock"}, nil),
-		lockDoorOpen:   d("lockhub_lock_door_open", "1 when the lock last reported its door open, 0 closed (absent when unknown).", []string{"lock"}, nil),
-		outboxPending:  d("lockhub_events_outbox_pending_events", "Events in the outbox, waiting for upload.", nil, nil),
-		outboxOldest:   d("lockhub_events_outbox_oldest_age_seconds", "Age of the oldest event in the outbox (0 when empty).", nil, nil),
-		eventsDropped:  d("lockhub_events_outbox_dropped_events_total", "Un-uploaded events dropped by the outbox cap since start.", nil, nil),
-		eventsAppended: d("lockhub_events_appended_total", "Events stored in the event log since start.", nil, nil),
-		storeRecords:   d("lockhub_store_records", "Records in the store, by kind.", []string{"kind"}, nil),
-		dataAge:        d("lockhub_sync_data_age_seconds", "Seconds since the domain's last successful Nexudus sync (absent when never synced).", []string{"domain"}, nil),
-		lastSync:       d("lockhub_sync_domain_last_success_timestamp_seconds", "Unix time of the domain's last successful Nexudus sync (absent when never synced).", []string{"domain"}, nil),
-		clockNewest:    d("lockhub_clock_mark_timestamp_seconds", "Unix time of the newest recorded decision: the clock must not run behind it.", nil, nil),
-		clockTrusted:   d("lockhub_clock_trusted", "1 when the system clock is not behind the clock mark by more than the tolerance.", nil, nil),
-		healthWarning:  d("lockhub_health_warning", "1 for each visible health warning, by code and severity; 0 for declared warnings not raised.", []string{"code", "severity"}, nil),
-		ready:          d("lockhub_ready", "1 when /readyz answers ready.", nil, nil),
+		h:               h,
+		lockOnline:      d("lockhub_lock_online", "1 while the lock has an open MQTT connection, 0 otherwise (configured locks and connected ones).", []string{"lock"}, nil),
+		lockBattery:     d("lockhub_lock_battery_ratio", "Battery level the lock last reported, 0 to 1 (absent when unknown).", []string{"lock"}, nil),
+		lockDoorOpen:    d("lockhub_lock_door_open", "1 when the lock last reported its door open, 0 closed (absent when unknown).", []string{"lock"}, nil),
+		outboxPending:   d("lockhub_events_outbox_pending_events", "Events in the outbox, waiting for upload.", nil, nil),
+		outboxOldest:    d("lockhub_events_outbox_oldest_age_seconds", "Age of the oldest event in the outbox (0 when empty).", nil, nil),
+		eventsDropped:   d("lockhub_events_outbox_dropped_events_total", "Un-uploaded events dropped by the outbox cap since start.", nil, nil),
+		eventsAppended:  d("lockhub_events_appended_total", "Events stored in the event log since start.", nil, nil),
+		eventsSyncs:     d("lockhub_events_syncs_total", "Background syncs of the event log to disk (process durability) since start.", nil, nil),
+		eventsSyncTime:  d("lockhub_events_sync_seconds_total", "Time the event log's background syncs held appends (and so decisions) waiting, since start.", nil, nil),
+		eventsSlowSyncs: d("lockhub_events_slow_syncs_total", "Background syncs of the event log that held appends for 50 ms or more, since start.", nil, nil),
+		storeRecords:    d("lockhub_store_records", "Records in the store, by kind.", []string{"kind"}, nil),
+		dataAge:         d("lockhub_sync_data_age_seconds", "Seconds since the domain's last successful Nexudus sync (absent when never synced).", []string{"domain"}, nil),
+		lastSync:        d("lockhub_sync_domain_last_success_timestamp_seconds", "Unix time of the domain's last successful Nexudus sync (absent when never synced).", []string{"domain"}, nil),
+		clockNewest:     d("lockhub_clock_mark_timestamp_seconds", "Unix time of the newest recorded decision: the clock must not run behind it.", nil, nil),
+		clockTrusted:    d("lockhub_clock_trusted", "1 when the system clock is not behind the clock mark by more than the tolerance.", nil, nil),
+		healthWarning:   d("lockhub_health_warning", "1 for each visible health warning, by code and severity; 0 for declared warnings not raised.", []string{"code", "severity"}, nil),
+		ready:           d("lockhub_ready", "1 when /readyz answers ready.", nil, nil),
 	}
 }
 
 func (c *hubCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.lockOnline, c.lockBattery, c.lockDoorOpen, c.outboxPending,
-		c.outboxOldest, c.eventsDropped, c.eventsAppended, c.storeRecords, c.dataAge, c.lastSync,
+		c.outboxOldest, c.eventsDropped, c.eventsAppended, c.eventsSyncs, c.eventsSyncTime, c.eventsSlowSyncs,
+		c.storeRecords, c.dataAge, c.lastSync,
 		c.clockNewest, c.clockTrusted, c.healthWarning, c.ready} {
 		ch <- d
 	}
@@ -80,6 +85,9 @@ func (c *hubCollector) Collect(ch chan<- prometheus.Metric) {
 	st := h.events.Stats()
 	ch <- prometheus.MustNewConstMetric(c.eventsDropped, prometheus.CounterValue, float64(st.Dropped))
 	ch <- prometheus.MustNewConstMetric(c.eventsAppended, prometheus.CounterValue, float64(st.Appended))
+	ch <- prometheus.MustNewConstMetric(c.eventsSyncs, prometheus.CounterValue, float64(st.Syncs))
+	ch <- prometheus.MustNewConstMetric(c.eventsSyncTime, prometheus.CounterValue, st.SyncTime.Seconds())
+	ch <- prometheus.MustNewConstMetric(c.eventsSlowSyncs, prometheus.CounterValue, float64(st.SlowSyncs))
 	cn := h.store.Counts()
 	for _, kv := range []struct {
 		k string

@@ -127,6 +127,8 @@ type Log struct {
 	// which runs on the committer).
 	wmu sync.Mutex
 
+	slowLogged time.Time // last "sync slow" log; owned by the syncer
+
 	next    uint64 // next seq; owned by the holder of lead
 	lastSeq atomic.Uint64
 	acked   atomic.Uint64
@@ -137,6 +139,7 @@ type Log struct {
 
 type counters struct {
 	appended, duplicates, dropped, gaps, batches, writes, syncs, syncErrors, decryptFailures atomic.Uint64
+	syncNanos, syncMaxNanos, slowSyncs                                                       atomic.Uint64
 }
 
 // Stats are the log's counters since Open and its outbox position.
@@ -154,6 +157,11 @@ type Stats struct {
 	// DurabilityDisk each is one fsync), Syncs the background syncs
 	// (DurabilityProcess).
 	Batches, Writes, Syncs, SyncErrors uint64
+	// SyncTime is the time background syncs held the commit token (appends
+	// wait meanwhile), SyncMax the longest one, SlowSyncs those of at least
+	// SlowSync.
+	SyncTime, SyncMax time.Duration
+	SlowSyncs         uint64
 	// DecryptFailures counts personal sections that did not open with an
 	// existing key (read back as scrubbed).
 	DecryptFailures uint64
@@ -286,8 +294,11 @@ func (l *Log) syncLoop() {
 		case <-l.quit:
 			return
 		}
+		start := time.Now()
 		err := l.db.Sync()
+		held := time.Since(start)
 		l.lead <- struct{}{}
+		l.noteSync(held)
 		if err != nil {
 			l.dirty.Store(true)
 			l.c.syncErrors.Add(1)
@@ -303,6 +314,33 @@ func (l *Log) syncLoop() {
 			failing = false
 		}
 	}
+}
+
+// SlowSync is how long a background sync may hold appends before it is
+// counted (Stats.SlowSyncs) and logged.
+const SlowSync = 50 * time.Millisecond
+
+// noteSync accounts one background sync that held the commit token for d,
+// and logs slow ones at most once a minute (with how many there were).
+func (l *Log) noteSync(d time.Duration) {
+	l.c.syncNanos.Add(uint64(d))
+	for {
+		m := l.c.syncMaxNanos.Load()
+		if uint64(d) <= m || l.c.syncMaxNanos.CompareAndSwap(m, uint64(d)) {
+			break
+		}
+	}
+	if d < SlowSync {
+		return
+	}
+	n := l.c.slowSyncs.Add(1)
+	now := time.Now()
+	if now.Sub(l.slowLogged) < time.Minute {
+		return // only the syncer calls noteSync
+	}
+	l.slowLogged = now
+	l.log.Warn("event log sync slow: appends waited for the disk", "held", d.Round(time.Millisecond),
+		"slow_syncs", n, "over", SlowSync)
 }
 
 // Close stops accepting appends, commits those already queued, syncs and
@@ -345,6 +383,9 @@ func (l *Log) Stats() Stats {
 		Writes:          l.c.writes.Load(),
 		Syncs:           l.c.syncs.Load(),
 		SyncErrors:      l.c.syncErrors.Load(),
+		SyncTime:        time.Duration(l.c.syncNanos.Load()),
+		SyncMax:         time.Duration(l.c.syncMaxNanos.Load()),
+		SlowSyncs:       l.c.slowSyncs.Load(),
 		DecryptFailures: l.c.decryptFailures.Load(),
 	}
 }

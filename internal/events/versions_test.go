@@ -157,3 +157,22 @@ func TestOpensLogWrittenWithBadgersVersions(t *testing.T) {
 		t.Fatalf("Peek = %d events, %v; want 2", len(evs), err)
 	}
 }
+
+// Background syncs are timed: total, longest, and those of SlowSync or more.
+func TestSyncTimesAreCounted(t *testing.T) {
+	l := openLog(t, testConfig(t.TempDir()))
+	base := l.Stats()
+	l.noteSync(10 * time.Millisecond)
+	l.noteSync(SlowSync + 10*time.Millisecond)
+	l.noteSync(SlowSync)
+	st := l.Stats()
+	if got := st.SyncTime - base.SyncTime; got != 2*SlowSync+20*time.Millisecond {
+		t.Errorf("SyncTime grew by %v, want %v", got, 2*SlowSync+20*time.Millisecond)
+	}
+	if st.SyncMax < SlowSync+10*time.Millisecond {
+		t.Errorf("SyncMax = %v, want at least %v", st.SyncMax, SlowSync+10*time.Millisecond)
+	}
+	if got := st.SlowSyncs - base.SlowSyncs; got != 2 {
+		t.Errorf("SlowSyncs grew by %d, want 2", got)
+	}
+}
