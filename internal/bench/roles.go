@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 
 	"github.com/lockhub/lockhub/hub"
@@ -90,7 +91,8 @@ func Child(ctx context.Context, role string, spec []byte, in io.Reader, out io.W
 }
 
 // serveHub opens the benchmark site's hub (reporting how long New took),
-// runs it, and answers: "mem", "cpu <file>", "cpu-stop", "allocs <file>".
+// runs it, and answers: "mem", "settle <idle>", "cpu <file>", "cpu-stop",
+// "allocs <file>", "trace <file>", "trace-stop".
 func serveHub(ctx context.Context, s HubSpec, in io.Reader, out io.Writer, log *slog.Logger) error {
 	raiseFileLimit(uint64(s.Locks + 4096))
 	start := time.Now()
@@ -103,7 +105,7 @@ func serveHub(ctx context.Context, s HubSpec, in io.Reader, out io.Writer, log *
 	done := make(chan error, 1)
 	go func() { done <- h.Run(runCtx) }()
 	answer(out, "ready %s %d", h.Broker().Addrs().TCP, open.Nanoseconds())
-	var cpu *os.File
+	var cpu, traceFile *os.File
 	lineCommands(ctx, in, out, func(cmd, arg string) string {
 		switch cmd {
 		case "mem":
@@ -139,6 +141,29 @@ func serveHub(ctx context.Context, s HubSpec, in io.Reader, out io.Writer, log *
 				return "err " + err.Error()
 			}
 			cpu = f
+			return "ok"
+		case "trace":
+			f, err := os.Create(arg)
+			if err == nil {
+				if err = trace.Start(f); err != nil {
+					f.Close()
+				}
+			}
+			if err != nil {
+				return "err " + err.Error()
+			}
+			traceFile = f
+			return "ok"
+		case "trace-stop":
+			if traceFile == nil {
+				return "err no trace running"
+			}
+			trace.Stop()
+			err := traceFile.Close()
+			traceFile = nil
+			if err != nil {
+				return "err " + err.Error()
+			}
 			return "ok"
 		case "cpu-stop":
 			if cpu == nil {

@@ -36,6 +36,9 @@ type Options struct {
 	// HubEnv is added to every hub child's environment (a diagnostic, such
 	// as GODEBUG=gctrace=1; the published figures use none).
 	HubEnv []string
+	// Trace, a diagnostic: each traffic run on a lockhub hub is recorded
+	// with runtime/trace into OutDir (trace-<n>-<system>.out).
+	Trace bool
 }
 
 // system is one broker side of the round-trip comparison.
@@ -43,13 +46,15 @@ type system struct {
 	name string
 	url  string
 	pids func() []int
+	hub  *child // nil for Mosquitto
 }
 
 type harness struct {
-	o    Options
-	res  *Results
-	key  *keys.Master
-	site string // seeded data dir (process durability)
+	o      Options
+	res    *Results
+	key    *keys.Master
+	site   string // seeded data dir (process durability)
+	traces int    // runs traced so far (Options.Trace)
 }
 
 func (h *harness) logf(format string, args ...any) {
@@ -182,9 +187,9 @@ func (h *harness) compare(ctx context.Context) error {
 	}
 	defer stopChild(h, rp)
 	systems := []system{
-		{SysProcess, urlP, func() []int { return []int{hp.pid()} }},
-		{SysMosquitto, urlM, func() []int { return []int{mq.pid(), rp.pid()} }},
-		{SysDisk, urlD, func() []int { return []int{hd.pid()} }},
+		{SysProcess, urlP, func() []int { return []int{hp.pid()} }, hp},
+		{SysMosquitto, urlM, func() []int { return []int{mq.pid(), rp.pid()} }, nil},
+		{SysDisk, urlD, func() []int { return []int{hd.pid()} }, hd},
 	}
 	for _, n := range h.o.Plan.LockCounts {
 		h.roundTrips(ctx, systems, n)
@@ -259,6 +264,19 @@ func closeFleets(fs []*locks.Fleet) {
 
 // traffic runs one open-loop traffic run on f and measures the system's CPU.
 func (h *harness) traffic(ctx context.Context, s system, f *locks.Fleet, rate float64, d time.Duration) (Run, error) {
+	if h.o.Trace && s.hub != nil {
+		h.traces++
+		file := filepath.Join(h.o.OutDir, fmt.Sprintf("trace-%02d-%s.out", h.traces, strings.NewReplacer(" ", "", "(", "-", ")", "").Replace(s.name)))
+		if _, err := s.hub.call("trace "+file, time.Minute); err != nil {
+			return Run{}, err
+		}
+		h.logf("tracing %s at %.0f/s into %s", s.name, rate, file)
+		defer func() {
+			if _, err := s.hub.call("trace-stop", time.Minute); err != nil {
+				h.fail("trace: %v", err)
+			}
+		}()
+	}
 	cpu0 := sysCPU(s)
 	load := Load{Before: loadAvg()}
 	rep, err := f.Run(ctx, locks.Traffic{Rate: rate, Duration: d, OpenLoop: true, Credentials: h.credentials(), Drain: 10 * time.Second})
