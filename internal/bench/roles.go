@@ -131,51 +131,13 @@ func serveHub(ctx context.Context, s HubSpec, in io.Reader, out io.Writer, log *
 			debug.FreeOSMemory()
 			return "ok"
 		case "cpu":
-			f, err := os.Create(arg)
-			if err == nil {
-				if err = pprof.StartCPUProfile(f); err != nil {
-					f.Close()
-				}
-			}
-			if err != nil {
-				return "err " + err.Error()
-			}
-			cpu = f
-			return "ok"
-		case "trace":
-			f, err := os.Create(arg)
-			if err == nil {
-				if err = trace.Start(f); err != nil {
-					f.Close()
-				}
-			}
-			if err != nil {
-				return "err " + err.Error()
-			}
-			traceFile = f
-			return "ok"
-		case "trace-stop":
-			if traceFile == nil {
-				return "err no trace running"
-			}
-			trace.Stop()
-			err := traceFile.Close()
-			traceFile = nil
-			if err != nil {
-				return "err " + err.Error()
-			}
-			return "ok"
+			return startRecording(&cpu, arg, pprof.StartCPUProfile)
 		case "cpu-stop":
-			if cpu == nil {
-				return "err no cpu profile running"
-			}
-			pprof.StopCPUProfile()
-			err := cpu.Close()
-			cpu = nil
-			if err != nil {
-				return "err " + err.Error()
-			}
-			return "ok"
+			return stopRecording(&cpu, pprof.StopCPUProfile, "cpu profile")
+		case "trace":
+			return startRecording(&traceFile, arg, trace.Start)
+		case "trace-stop":
+			return stopRecording(&traceFile, trace.Stop, "trace")
 		case "allocs":
 			// The heap profile is as of the last completed GC: without
 			// one, a quiet run's allocations would not show at all.
@@ -194,6 +156,39 @@ func serveHub(ctx context.Context, s HubSpec, in io.Reader, out io.Writer, log *
 	cancel()
 	err = <-done
 	return errors.Join(err, h.Close())
+}
+
+// startRecording creates file and starts a recording into it (a CPU
+// profile, a trace); *f holds the file until stopRecording.
+func startRecording(f **os.File, file string, start func(io.Writer) error) string {
+	if *f != nil {
+		return "err already recording into " + (*f).Name()
+	}
+	out, err := os.Create(file)
+	if err == nil {
+		if err = start(out); err != nil {
+			out.Close()
+		}
+	}
+	if err != nil {
+		return "err " + err.Error()
+	}
+	*f = out
+	return "ok"
+}
+
+// stopRecording stops what startRecording started and closes its file.
+func stopRecording(f **os.File, stop func(), what string) string {
+	if *f == nil {
+		return "err no " + what + " running"
+	}
+	stop()
+	err := (*f).Close()
+	*f = nil
+	if err != nil {
+		return "err " + err.Error()
+	}
+	return "ok"
 }
 
 func serveResponder(ctx context.Context, s ResponderSpec, in io.Reader, out io.Writer, log *slog.Logger) error {
