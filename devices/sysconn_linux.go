@@ -26,19 +26,21 @@ import (
 // blocks, so it needs none of that: it returns EAGAIN and the poller waits.
 type sysConn struct {
 	*net.TCPConn
-	rc syscall.RawConn
+	r, w rawIO
+}
 
-	rmu    sync.Mutex
-	rbuf   []byte
-	rn     int
-	rerrno syscall.Errno
-	readFn func(uintptr) bool // c.doRead, bound once: a closure per call would allocate
-
-	wmu     sync.Mutex
-	wbuf    []byte
-	wn      int
-	werrno  syscall.Errno
-	writeFn func(uintptr) bool
+// rawIO is one direction of a sysConn: the buffer and outcome shared with
+// the poller's callback, and the callback and the wait, bound once (a
+// closure per call would allocate).
+type rawIO struct {
+	mu    sync.Mutex
+	sysno uintptr // SYS_READ or SYS_WRITE
+	all   bool    // write all of buf; a read returns after one transfer
+	buf   []byte
+	n     int
+	errno syscall.Errno
+	fn    func(uintptr) bool
+	wait  func(func(uintptr) bool) error // RawConn.Read or RawConn.Write
 }
 
 // sysConnOf wraps c when it is a TCP connection; anything else is returned
@@ -52,46 +54,60 @@ func sysConnOf(c net.Conn) net.Conn {
 	if err != nil {
 		return c
 	}
-	s := &sysConn{TCPConn: tc, rc: rc}
-	s.readFn, s.writeFn = s.doRead, s.doWrite
+	s := &sysConn{TCPConn: tc}
+	s.r = rawIO{sysno: syscall.SYS_READ, wait: rc.Read}
+	s.w = rawIO{sysno: syscall.SYS_WRITE, all: true, wait: rc.Write}
+	s.r.fn, s.w.fn = s.r.transfer, s.w.transfer
 	return s
+}
+
+// run moves p through the socket: one transfer for a read, all of p for a
+// write, waiting on the poller whenever the socket is not ready.
+func (o *rawIO) run(p []byte) (n int, errno syscall.Errno, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.buf, o.n, o.errno = p, 0, 0
+	err = o.wait(o.fn) // deadline, closed: already a *net.OpError
+	o.buf = nil
+	return o.n, o.errno, err
+}
+
+// transfer is the poller's callback: false means "wait until ready, then
+// call again".
+func (o *rawIO) transfer(fd uintptr) bool {
+	for o.n < len(o.buf) {
+		n, _, e := syscall.RawSyscall(o.sysno, fd, uintptr(unsafe.Pointer(&o.buf[o.n])), uintptr(len(o.buf)-o.n))
+		switch e {
+		case 0:
+			o.n += int(n)
+			if n == 0 || !o.all {
+				return true // a read's data or end of stream
+			}
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default:
+			o.errno = e
+			return true
+		}
+	}
+	return true
 }
 
 func (c *sysConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	c.rmu.Lock()
-	defer c.rmu.Unlock()
-	c.rbuf, c.rn, c.rerrno = p, 0, 0
-	err := c.rc.Read(c.readFn)
-	c.rbuf = nil
+	n, errno, err := c.r.run(p)
 	switch {
-	case err != nil: // deadline, closed: already a *net.OpError
+	case err != nil:
 		return 0, err
-	case c.rerrno != 0:
-		return 0, c.opError("read", os.NewSyscallError("read", c.rerrno))
-	case c.rn == 0:
+	case errno != 0:
+		return 0, c.opError("read", os.NewSyscallError("read", errno))
+	case n == 0:
 		return 0, io.EOF
 	}
-	return c.rn, nil
-}
-
-func (c *sysConn) doRead(fd uintptr) bool {
-	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&c.rbuf[0])), uintptr(len(c.rbuf)))
-		switch e {
-		case 0:
-			c.rn = int(n)
-			return true
-		case syscall.EINTR:
-		case syscall.EAGAIN:
-			return false // wait until readable
-		default:
-			c.rerrno = e
-			return true
-		}
-	}
+	return n, nil
 }
 
 // Write writes all of p, or returns how much it wrote and why it stopped.
@@ -99,35 +115,16 @@ func (c *sysConn) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.wbuf, c.wn, c.werrno = p, 0, 0
-	err := c.rc.Write(c.writeFn)
-	c.wbuf = nil
+	n, errno, err := c.w.run(p)
 	switch {
 	case err != nil:
-		return c.wn, err
-	case c.werrno != 0:
-		return c.wn, c.opError("write", os.NewSyscallError("write", c.werrno))
+		return n, err
+	case errno != 0:
+		return n, c.opError("write", os.NewSyscallError("write", errno))
+	case n < len(p):
+		return n, c.opError("write", io.ErrShortWrite)
 	}
-	return c.wn, nil
-}
-
-func (c *sysConn) doWrite(fd uintptr) bool {
-	for c.wn < len(c.wbuf) {
-		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&c.wbuf[c.wn])), uintptr(len(c.wbuf)-c.wn))
-		switch e {
-		case 0:
-			c.wn += int(n)
-		case syscall.EINTR:
-		case syscall.EAGAIN:
-			return false // wait until writable, then go on
-		default:
-			c.werrno = e
-			return true
-		}
-	}
-	return true
+	return n, nil
 }
 
 func (c *sysConn) opError(op string, err error) error {

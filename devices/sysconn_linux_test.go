@@ -165,3 +165,26 @@ func TestSysConnOfLeavesOtherConnsAlone(t *testing.T) {
 		t.Fatalf("sysConnOf(pipe) = %T, want the pipe itself", got)
 	}
 }
+
+// Reads and writes allocate nothing: the callbacks are bound once.
+func TestSysConnDoesNotAllocate(t *testing.T) {
+	s, client := sysPair(t)
+	out, in := []byte("x"), make([]byte, 1)
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := s.Write(out); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(client, in); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.Write(out); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Read(in); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%.1f allocations per write and read, want 0", allocs)
+	}
+}
