@@ -1916,6 +1916,22 @@ func (s *Server) clearExpiredClients(dt int64) {
 
 // clearExpiredRetainedMessage deletes retained messages from topics if they have expired.
 func (s *Server) clearExpiredRetainedMessages(now int64) {
+	// fork: skip the sweep while no message can have expired (FORK.md
+	// change 10): a message expires once now passes its Expiry (MQTT 5) or
+	// its Created plus the maximum interval, and the store keeps lower
+	// bounds of both.
+	maximum := s.Options.Capabilities.MaximumMessageExpiryInterval
+	created, expiry := s.Topics.Retained.ExpiryBounds()
+	due := expiry
+	if maximum > 0 && created < math.MaxInt64-maximum {
+		due = min(due, created+maximum)
+	}
+	if now <= due {
+		return
+	}
+	s.Topics.Retained.ResetBounds()
+	keptCreated, keptExpiry := int64(math.MaxInt64), int64(math.MaxInt64)
+
 	// fork: collect the expired under the read lock instead of copying every message.
 	var expiredFilters []string
 	s.Topics.Retained.Range(func(filter string, pk packets.Packet) bool {
@@ -1923,14 +1939,19 @@ func (s *Server) clearExpiredRetainedMessages(now int64) {
 
 		// If the maximum message expiry interval is set (greater than 0), and the message
 		// retention period exceeds the maximum expiry, the message will be forcibly removed.
-		enforced := s.Options.Capabilities.MaximumMessageExpiryInterval > 0 &&
-			now-pk.Created > s.Options.Capabilities.MaximumMessageExpiryInterval
+		enforced := maximum > 0 && now-pk.Created > maximum
 
 		if expired || enforced {
 			expiredFilters = append(expiredFilters, filter)
+		} else {
+			keptCreated = min(keptCreated, pk.Created)
+			if pk.ProtocolVersion == 5 && pk.Expiry > 0 {
+				keptExpiry = min(keptExpiry, pk.Expiry)
+			}
 		}
 		return true
 	})
+	s.Topics.Retained.LowerBounds(keptCreated, keptExpiry)
 
 	for _, filter := range expiredFilters {
 		s.Topics.Retained.Delete(filter)

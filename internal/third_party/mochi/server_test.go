@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"strconv"
 	"sync"
@@ -3938,4 +3939,44 @@ func TestMinimum(t *testing.T) {
 	require.EqualValues(t, -1, minimum(-1, 0)) // negative values are not used, but included here for completeness
 	require.EqualValues(t, -1, minimum(-1, 20))
 	require.EqualValues(t, -2, minimum(-1, -2))
+}
+
+// fork: the retained sweep runs only once a message can have expired
+// (FORK.md change 10), and still removes each message on the first sweep
+// after its expiry, also one added after a sweep with an earlier due time.
+func TestServerClearExpiredRetainedSkipsUntilDue(t *testing.T) {
+	s := New(nil)
+	require.NotNil(t, s)
+	s.Options.Capabilities.MaximumMessageExpiryInterval = 5
+	n := time.Now().Unix()
+	s.Topics.Retained.Add("v5/expiry", packets.Packet{ProtocolVersion: 5, Created: n, Expiry: n + 3})
+	s.Topics.Retained.Add("v3/old", packets.Packet{Created: n + 1, Expiry: n + 1}) // expiry ignored for v3
+	created, expiry := s.Topics.Retained.ExpiryBounds()
+	require.Equal(t, int64(0), created, "a new store's bounds are unknown: the first sweep runs")
+	s.clearExpiredRetainedMessages(n)
+	require.Len(t, s.Topics.Retained.GetAll(), 2)
+	created, expiry = s.Topics.Retained.ExpiryBounds()
+	require.Equal(t, n, created)
+	require.Equal(t, n+3, expiry)
+
+	s.clearExpiredRetainedMessages(n + 3) // nothing due yet
+	require.Len(t, s.Topics.Retained.GetAll(), 2)
+	s.clearExpiredRetainedMessages(n + 4) // v5/expiry has expired
+	require.Len(t, s.Topics.Retained.GetAll(), 1)
+	created, expiry = s.Topics.Retained.ExpiryBounds()
+	require.Equal(t, n+1, created, "bounds after a sweep are the kept messages'")
+	require.Equal(t, int64(math.MaxInt64), expiry)
+
+	s.Topics.Retained.Add("v5/soon", packets.Packet{ProtocolVersion: 5, Created: n + 4, Expiry: n + 4})
+	s.clearExpiredRetainedMessages(n + 5) // v5/soon expired, v3/old within the maximum
+	_, ok := s.Topics.Retained.GetAll()["v5/soon"]
+	require.False(t, ok)
+	require.Len(t, s.Topics.Retained.GetAll(), 1)
+	s.clearExpiredRetainedMessages(n + 6) // v3/old: n+1 + 5 not yet passed
+	require.Len(t, s.Topics.Retained.GetAll(), 1)
+	s.clearExpiredRetainedMessages(n + 7) // now it has
+	require.Len(t, s.Topics.Retained.GetAll(), 0)
+	created, expiry = s.Topics.Retained.ExpiryBounds()
+	require.Equal(t, int64(math.MaxInt64), created)
+	require.Equal(t, int64(math.MaxInt64), expiry)
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mochi-mqtt/server/v2/mempool"
 )
@@ -66,6 +67,11 @@ var (
 type Packets struct {
 	internal map[string]Packet
 	sync.RWMutex
+	// fork: lower bounds of the stored packets' Created and (MQTT 5)
+	// Expiry, so the server's expiry sweep can tell that nothing can have
+	// expired yet without visiting every packet (ExpiryBounds). Zero means
+	// unknown (the sweep runs); math.MaxInt64 means none.
+	minCreated, minExpiry atomic.Int64
 }
 
 // NewPackets returns a new instance of Packets.
@@ -80,6 +86,49 @@ func (p *Packets) Add(id string, val Packet) {
 	p.Lock()
 	defer p.Unlock()
 	p.internal[id] = val
+	p.LowerBounds(boundsOf(val))
+}
+
+// boundsOf returns pk's Created and, for an MQTT 5 packet with an expiry,
+// its Expiry (else math.MaxInt64).
+func boundsOf(pk Packet) (created, expiry int64) {
+	expiry = math.MaxInt64
+	if pk.ProtocolVersion == 5 && pk.Expiry > 0 {
+		expiry = pk.Expiry
+	}
+	return pk.Created, expiry
+}
+
+// ExpiryBounds returns lower bounds of the stored packets' Created and MQTT 5
+// Expiry (math.MaxInt64: none; zero: unknown). Deleting a packet does not
+// raise them; ResetBounds and LowerBounds, from a sweep that visited every
+// packet, make them exact again (fork).
+func (p *Packets) ExpiryBounds() (created, expiry int64) {
+	return p.minCreated.Load(), p.minExpiry.Load()
+}
+
+// ResetBounds sets the bounds to "none", before a sweep that visits every
+// packet and lowers them again with LowerBounds. A packet added meanwhile
+// lowers them itself (fork).
+func (p *Packets) ResetBounds() {
+	p.minCreated.Store(math.MaxInt64)
+	p.minExpiry.Store(math.MaxInt64)
+}
+
+// LowerBounds lowers the bounds to created and expiry where they are lower.
+// It takes no lock (fork).
+func (p *Packets) LowerBounds(created, expiry int64) {
+	lower(&p.minCreated, created)
+	lower(&p.minExpiry, expiry)
+}
+
+func lower(a *atomic.Int64, v int64) {
+	for {
+		old := a.Load()
+		if v >= old || a.CompareAndSwap(old, v) {
+			return
+		}
+	}
 }
 
 // GetAll returns all packets in the map.
