@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"log/slog"
 	"strings"
@@ -162,5 +163,23 @@ func TestOpenLockedDirectory(t *testing.T) {
 	}
 	if _, err := Open(Config{}); err == nil || !strings.Contains(err.Error(), "store.dir") {
 		t.Errorf("Open without dir = %v", err)
+	}
+}
+
+// Badger's warnings go to the store's slog logger, not to Badger's own
+// stderr logger (which WithLoggingLevel would put back in its place).
+func TestBadgerLogsThroughSlog(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	opts := badgerOptions(t.TempDir(), log)
+	bl, ok := opts.Logger.(badgerLogger)
+	if !ok {
+		t.Fatalf("Badger's logger is %T, want badgerLogger", opts.Logger)
+	}
+	bl.Warningf("cache might be too small\n")
+	bl.Infof("chatter")
+	if got := buf.String(); !strings.Contains(got, "level=WARN") || !strings.Contains(got, "component=badger") ||
+		!strings.Contains(got, `msg="cache might be too small"`) || strings.Contains(got, "chatter") {
+		t.Fatalf("slog got %q, want the warning (component badger) and no info line", got)
 	}
 }

@@ -108,11 +108,13 @@ func badgerOptions(dir string, log *slog.Logger) badger.Options {
 		// writes in a memtable or value log file rotated away before that
 		// would not be durable without SyncWrites.
 		WithSyncWrites(true).
-		WithLogger(badgerLogger{log.With("component", "badger")}).
-		WithLoggingLevel(badger.WARNING)
+		// Not WithLoggingLevel: it replaces the logger with Badger's own,
+		// which writes to stderr past slog. badgerLogger drops Info and
+		// Debug itself.
+		WithLogger(badgerLogger{log.With("component", "badger")})
 }
 
-// badgerLogger routes Badger's logger to slog; Badger's level is WARNING.
+// badgerLogger routes Badger's warnings and errors to slog and drops the rest.
 type badgerLogger struct{ l *slog.Logger }
 
 func (b badgerLogger) Errorf(f string, a ...any) {
