@@ -321,14 +321,12 @@ func (l *Log) syncLoop() {
 const SlowSync = 50 * time.Millisecond
 
 // noteSync accounts one background sync that held the commit token for d,
-// and logs slow ones at most once a minute (with how many there were).
+// and logs slow ones at most once a minute (with how many there were). Only
+// the syncer calls it.
 func (l *Log) noteSync(d time.Duration) {
 	l.c.syncNanos.Add(uint64(d))
-	for {
-		m := l.c.syncMaxNanos.Load()
-		if uint64(d) <= m || l.c.syncMaxNanos.CompareAndSwap(m, uint64(d)) {
-			break
-		}
+	if uint64(d) > l.c.syncMaxNanos.Load() { // only the syncer writes it
+		l.c.syncMaxNanos.Store(uint64(d))
 	}
 	if d < SlowSync {
 		return
@@ -336,7 +334,7 @@ func (l *Log) noteSync(d time.Duration) {
 	n := l.c.slowSyncs.Add(1)
 	now := time.Now()
 	if now.Sub(l.slowLogged) < time.Minute {
-		return // only the syncer calls noteSync
+		return
 	}
 	l.slowLogged = now
 	l.log.Warn("event log sync slow: appends waited for the disk", "held", d.Round(time.Millisecond),

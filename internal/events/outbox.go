@@ -213,16 +213,16 @@ func (l *Log) PruneBefore(cutoff time.Time) (int, error) {
 	return len(keys), nil
 }
 
+// deleteChunk is the most keys deleted in one write: a write holds back
+// what readers see (versions.go) until it finishes.
+const deleteChunk = 10_000
+
+// deleteKeys deletes keys, deleteChunk at a time, each chunk at a version of
+// its own.
 func (l *Log) deleteKeys(keys [][]byte) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	// In chunks, each at a version of its own: a write holds back what
-	// readers see (versions.go) until it finishes.
-	const chunk = 10_000
 	for len(keys) > 0 {
-		n := min(len(keys), chunk)
-		if err := l.deleteChunk(keys[:n]); err != nil {
+		n := min(len(keys), deleteChunk)
+		if err := l.deleteBatch(keys[:n]); err != nil {
 			return err
 		}
 		keys = keys[n:]
@@ -231,7 +231,7 @@ func (l *Log) deleteKeys(keys [][]byte) error {
 	return nil
 }
 
-func (l *Log) deleteChunk(keys [][]byte) error {
+func (l *Log) deleteBatch(keys [][]byte) error {
 	_, commitTs := l.vers.beginWrite()
 	defer l.vers.endWrite(commitTs)
 	wb := l.db.NewWriteBatchAt(commitTs)
@@ -304,11 +304,10 @@ func (l *Log) enforceCap(c *committer) error {
 	l.log.Warn("outbox full: dropped oldest events", "from_seq", from, "to_seq", to,
 		"gap_seq", gap.Seq, "max_outbox_events", limit)
 
-	const chunk = 10_000
-	keys := make([][]byte, 0, min(n, chunk))
+	keys := make([][]byte, 0, min(n, deleteChunk))
 	for s := from; s <= to; s++ {
 		keys = append(keys, eventKey(nil, s))
-		if len(keys) == chunk || s == to {
+		if len(keys) == deleteChunk || s == to {
 			if err := l.deleteKeys(keys); err != nil {
 				return fmt.Errorf("delete dropped events: %w", err)
 			}
