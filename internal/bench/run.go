@@ -198,7 +198,7 @@ func (h *harness) compare(ctx context.Context) error {
 		h.stepUp(ctx, systems)
 	}
 	if h.o.Plan.ProfileLocks > 0 {
-		h.profile(ctx, systems[0], hp)
+		h.profile(ctx, systems[0])
 	}
 	return nil
 }
@@ -393,7 +393,7 @@ func (h *harness) stepUp(ctx context.Context, systems []system) {
 }
 
 // profile records the hub's CPU profile and allocations over one run.
-func (h *harness) profile(ctx context.Context, s system, hp *child) {
+func (h *harness) profile(ctx context.Context, s system) {
 	p := h.o.Plan
 	fleets, err := h.connectFleets(ctx, []system{s}, p.ProfileLocks)
 	if err != nil {
@@ -404,7 +404,7 @@ func (h *harness) profile(ctx context.Context, s system, hp *child) {
 	pr := Profile{CPUFile: filepath.Join(h.o.OutDir, "hub-cpu.pprof"), AllocBase: filepath.Join(h.o.OutDir, "hub-allocs-before.pprof"),
 		AllocFile: filepath.Join(h.o.OutDir, "hub-allocs-after.pprof")}
 	for _, cmd := range []string{"allocs " + pr.AllocBase, "cpu " + pr.CPUFile} {
-		if _, err := hp.call(cmd, time.Minute); err != nil {
+		if _, err := s.hub.call(cmd, time.Minute); err != nil {
 			h.fail("profile: %v", err)
 			return
 		}
@@ -412,7 +412,7 @@ func (h *harness) profile(ctx context.Context, s system, hp *child) {
 	r, err := h.traffic(ctx, s, fleets[0], p.ProfileRate, p.ProfileDuration)
 	pr.Run = r
 	for _, cmd := range []string{"cpu-stop", "allocs " + pr.AllocFile} {
-		if _, cerr := hp.call(cmd, time.Minute); cerr != nil {
+		if _, cerr := s.hub.call(cmd, time.Minute); cerr != nil {
 			err = errors.Join(err, cerr)
 		}
 	}
