@@ -11,6 +11,8 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+
+	"github.com/lockhub/lockhub/internal/badgerlog"
 )
 
 // Defaults for zero Config fields.
@@ -191,7 +193,7 @@ func Open(cfg Config) (*Log, error) {
 		WithDetectConflicts(false). // the committer is the only writer of e/ and d/
 		WithMetricsEnabled(false).
 		WithSyncWrites(cfg.Durability == DurabilityDisk).
-		WithLogger(badgerLogger{cfg.Logger.With("component", "events_badger")})
+		WithLogger(badgerlog.New(cfg.Logger.With("component", "events_badger")))
 	// Managed mode: the log hands out the versions itself (versions.go).
 	db, err := badger.OpenManaged(opts)
 	if err != nil {

@@ -2,9 +2,6 @@ package events
 
 import (
 	"encoding/binary"
-	"fmt"
-	"log/slog"
-	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -67,16 +64,3 @@ func readU64(txn *badger.Txn, key []byte) (uint64, error) {
 	})
 	return v, err
 }
-
-// badgerLogger routes Badger's warnings and errors to slog; its info and
-// debug chatter is dropped.
-type badgerLogger struct{ l *slog.Logger }
-
-func (b badgerLogger) Errorf(f string, a ...any) {
-	b.l.Error("badger", "msg", strings.TrimSpace(fmt.Sprintf(f, a...)))
-}
-func (b badgerLogger) Warningf(f string, a ...any) {
-	b.l.Warn("badger", "msg", strings.TrimSpace(fmt.Sprintf(f, a...)))
-}
-func (b badgerLogger) Infof(string, ...any)  {}
-func (b badgerLogger) Debugf(string, ...any) {}

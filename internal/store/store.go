@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +14,8 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/lockhub/lockhub/policy"
+
+	"github.com/lockhub/lockhub/internal/badgerlog"
 )
 
 // Config configures a Store. Zero values mean the defaults given per field.
@@ -109,23 +110,10 @@ func badgerOptions(dir string, log *slog.Logger) badger.Options {
 		// would not be durable without SyncWrites.
 		WithSyncWrites(true).
 		// Not WithLoggingLevel: it replaces the logger with Badger's own,
-		// which writes to stderr past slog. badgerLogger drops Info and
+		// which writes to stderr past slog. badgerlog drops Info and
 		// Debug itself.
-		WithLogger(badgerLogger{log.With("component", "badger")})
+		WithLogger(badgerlog.New(log.With("component", "badger")))
 }
-
-// badgerLogger routes Badger's warnings and errors to slog and drops the rest.
-type badgerLogger struct{ l *slog.Logger }
-
-func (b badgerLogger) Errorf(f string, a ...any) {
-	b.l.Error(strings.TrimSpace(fmt.Sprintf(f, a...)))
-}
-
-func (b badgerLogger) Warningf(f string, a ...any) {
-	b.l.Warn(strings.TrimSpace(fmt.Sprintf(f, a...)))
-}
-func (badgerLogger) Infof(string, ...any)  {}
-func (badgerLogger) Debugf(string, ...any) {}
 
 // Open opens (or creates) the store in cfg.Dir: it checks and migrates the
 // schema, finishes or discards an interrupted batch, and loads the view.
