@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
@@ -114,6 +113,12 @@ type committer struct {
 	ad     []byte
 	plain  []byte
 	ct     []byte // sealed personal section of the current event
+	// With a stage (stage_log.go): the record being built, the door keys
+	// staged but maybe not yet in Badger, and the applied batch they were
+	// last pruned at.
+	rec      []byte
+	doors    map[string]doorPending
+	prunedAt uint64
 }
 
 // commitQueued gathers what is queued (up to MaxBatch) into one batch,
@@ -135,7 +140,11 @@ gather:
 	if len(c.batch) == 0 {
 		return
 	}
-	l.commitBatch(c)
+	if l.stage != nil {
+		l.commitStaged(c)
+	} else {
+		l.commitBatch(c)
+	}
 	if err := l.enforceCap(c); err != nil {
 		l.log.Error("outbox cap enforcement failed", "err", err)
 	}
@@ -226,13 +235,10 @@ func (l *Log) finish(c *committer, s *segment, end int) {
 func (l *Log) commitBatch(c *committer) {
 	now := l.cfg.Now().UTC()
 	day := dayOf(now)
-	if need := nonceSize * len(c.batch); cap(c.nonces) < need {
-		c.nonces = make([]byte, need)
-	}
-	nonces := c.nonces[:nonceSize*len(c.batch)]
-	if _, err := rand.Read(nonces); err != nil {
+	nonces, err := l.readNonces(c)
+	if err != nil {
 		for _, r := range c.batch {
-			r.err = fmt.Errorf("read nonces: %w", err)
+			r.err = err
 		}
 		return
 	}

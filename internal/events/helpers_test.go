@@ -24,12 +24,15 @@ func (c *testClock) Now() time.Time      { return time.Unix(0, c.ns.Load()).UTC(
 func (c *testClock) Set(t time.Time)     { c.ns.Store(t.UnixNano()) }
 func (c *testClock) Add(d time.Duration) { c.ns.Add(int64(d)) }
 
-// testConfig returns a config whose dirs live under root.
+// testConfig returns a config whose dirs live under root, with a stage
+// (in root too: its semantics do not depend on the filesystem, only its
+// speed does) as a hub has by default.
 func testConfig(root string) Config {
 	return Config{
-		Dir:     filepath.Join(root, "events"),
-		KeysDir: filepath.Join(root, "events-keys"),
-		Epoch:   "epoch-1",
+		Dir:      filepath.Join(root, "events"),
+		KeysDir:  filepath.Join(root, "events-keys"),
+		Epoch:    "epoch-1",
+		StageDir: filepath.Join(root, "stage"),
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 const (
 	envKillChild = "LOCKHUB_EVENTS_KILL_CHILD" // durability of the child
 	envKillRoot  = "LOCKHUB_EVENTS_KILL_ROOT"  // its data dir
+	modeDirect   = "process-direct"            // process durability without a stage
 )
 
 // TestKillChild is the child side of TestKillLosesNoAcknowledgedEvent: it
@@ -24,11 +25,14 @@ func TestKillChild(t *testing.T) {
 	if mode == "" {
 		t.Skip("child of TestKillLosesNoAcknowledgedEvent only")
 	}
+	cfg := testConfig(os.Getenv(envKillRoot))
+	if mode == modeDirect {
+		mode, cfg.StageDir = DurabilityProcess.String(), ""
+	}
 	d, err := ParseDurability(mode)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(os.Getenv(envKillRoot))
 	cfg.Durability = d
 	l, err := Open(cfg)
 	if err != nil {
@@ -60,11 +64,11 @@ func TestKillLosesNoAcknowledgedEvent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("re-executes the test binary")
 	}
-	for _, d := range []Durability{DurabilityProcess, DurabilityDisk} {
-		t.Run(d.String(), func(t *testing.T) {
+	for _, d := range []string{DurabilityProcess.String(), modeDirect, DurabilityDisk.String()} {
+		t.Run(d, func(t *testing.T) {
 			root := t.TempDir()
 			cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
-			cmd.Env = append(os.Environ(), envKillChild+"="+d.String(), envKillRoot+"="+root)
+			cmd.Env = append(os.Environ(), envKillChild+"="+d, envKillRoot+"="+root)
 			cmd.Stderr = os.Stderr
 			out, err := cmd.StdoutPipe()
 			if err != nil {
@@ -100,7 +104,12 @@ func TestKillLosesNoAcknowledgedEvent(t *testing.T) {
 			}
 
 			cfg := testConfig(root)
-			cfg.Durability = d
+			switch d {
+			case modeDirect:
+				cfg.StageDir = ""
+			case DurabilityDisk.String():
+				cfg.Durability = DurabilityDisk
+			}
 			l := openLog(t, cfg)
 			var maxSeq uint64
 			for seq, i := range acked {

@@ -57,6 +57,16 @@ type Config struct {
 	// GCInterval is how often Run runs the value-log GC. Zero means
 	// DefaultGCInterval.
 	GCInterval time.Duration
+	// StageDir, with DurabilityProcess, is a directory on a memory
+	// filesystem (tmpfs) for the log's stage: appends are committed to a ring
+	// mapped from a file there and applied to Badger in the background, so
+	// an append never waits for the disk (stage.go, doc.go). Empty means no
+	// stage: appends write Badger directly. Ignored with DurabilityDisk.
+	StageDir string
+	// StageSize is the stage ring's size in bytes (1 MiB to 4 GiB); when
+	// it is full, appends wait for the background writes. Zero means
+	// DefaultStageSize.
+	StageSize int
 	// Logger receives state changes and Badger warnings; nil discards them.
 	Logger *slog.Logger
 	// Now is the hub clock for ingest times and key periods; nil means
@@ -76,6 +86,16 @@ func (c *Config) setDefaults() error {
 		return fmt.Errorf("events config: unknown durability %d", c.Durability)
 	case c.FlushInterval < 0 || c.MaxOutboxEvents < 0 || c.DedupeWindow < 0 || c.MaxBatch < 0 || c.GCInterval < 0:
 		return errors.New("events config: negative limit")
+	case c.StageSize != 0 && (c.StageSize < minStageSize || uint64(c.StageSize) > maxStageSize):
+		return fmt.Errorf("events config: stage size %d: want 1 MiB to 4 GiB", c.StageSize)
+	case c.StageDir != "" && c.Durability == DurabilityProcess && !stageSupported:
+		return errors.New("events config: a stage is not supported on this system")
+	}
+	if c.Durability != DurabilityProcess {
+		c.StageDir = ""
+	}
+	if c.StageSize == 0 {
+		c.StageSize = DefaultStageSize
 	}
 	if c.FlushInterval == 0 {
 		c.FlushInterval = DefaultFlushInterval
@@ -109,6 +129,8 @@ type Log struct {
 	db   *badger.DB
 	vers *versions
 	keys *keyring
+	// stage is the process-durability ring (stage.go); nil without one.
+	stage *stage
 
 	mu     sync.RWMutex // guards closed against sends on reqs
 	closed bool
@@ -159,11 +181,17 @@ type Stats struct {
 	// DurabilityDisk each is one fsync), Syncs the background syncs
 	// (DurabilityProcess).
 	Batches, Writes, Syncs, SyncErrors uint64
-	// SyncTime is the time background syncs held the commit token (appends
-	// wait meanwhile), SyncMax the longest one, SlowSyncs those of at least
-	// SlowSync.
+	// SyncTime is the time background syncs took, SyncMax the longest one,
+	// SlowSyncs those of at least SlowSync. Without a stage, appends wait
+	// while a sync runs.
 	SyncTime, SyncMax time.Duration
 	SlowSyncs         uint64
+	// Staged says the log has a stage. StagedBatches is the last batch put
+	// in it, StageApplied the last applied to Badger; StageWaits counts the
+	// times an append waited for room in it.
+	Staged                      bool
+	StagedBatches, StageApplied uint64
+	StageWaits                  uint64
 	// DecryptFailures counts personal sections that did not open with an
 	// existing key (read back as scrubbed).
 	DecryptFailures uint64
@@ -213,10 +241,18 @@ func Open(cfg Config) (*Log, error) {
 		syncerDone:  make(chan struct{}),
 	}
 	l.pool.New = func() any { return &request{done: make(chan struct{}, 1)} }
+	if cfg.StageDir != "" {
+		if err := l.openStage(); err != nil {
+			return nil, errors.Join(err, db.Close())
+		}
+	}
 	if err := l.recover(); err != nil {
-		return nil, errors.Join(err, db.Close())
+		return nil, errors.Join(err, l.closeStage(), db.Close())
 	}
 	l.lead <- struct{}{}
+	if l.stage != nil {
+		go l.moveLoop()
+	}
 	go l.rescueLoop()
 	if cfg.Durability == DurabilityProcess {
 		go l.syncLoop()
@@ -224,7 +260,7 @@ func Open(cfg Config) (*Log, error) {
 		close(l.syncerDone)
 	}
 	l.log.Info("event log opened", "dir", cfg.Dir, "durability", cfg.Durability.String(),
-		"last_seq", l.lastSeq.Load(), "acked_upto", l.acked.Load())
+		"stage", cfg.StageDir, "last_seq", l.lastSeq.Load(), "acked_upto", l.acked.Load())
 	return l, nil
 }
 
@@ -286,20 +322,25 @@ func (l *Log) syncLoop() {
 		if !l.dirty.Swap(false) {
 			continue
 		}
-		// Hold the commit token while syncing: the WAL is memory-mapped, and
-		// a commit writing into pages that msync is writing back stalls on
-		// page faults for up to hundreds of milliseconds (measured:
-		// docs/performance.md). Appends that arrive meanwhile queue and are
-		// committed together right after, as with disk durability.
-		select {
-		case <-l.lead:
-		case <-l.quit:
-			return
+		// Without a stage, hold the commit token while syncing: the WAL is
+		// memory-mapped, and a commit writing into pages that msync is
+		// writing back stalls on page faults for up to hundreds of
+		// milliseconds (measured: docs/performance.md). Appends that arrive
+		// meanwhile queue and are committed together right after, as with
+		// disk durability. With a stage only the mover's writes wait.
+		if l.stage == nil {
+			select {
+			case <-l.lead:
+			case <-l.quit:
+				return
+			}
 		}
 		start := time.Now()
 		err := l.db.Sync()
 		held := time.Since(start)
-		l.lead <- struct{}{}
+		if l.stage == nil {
+			l.lead <- struct{}{}
+		}
 		l.noteSync(held)
 		if err != nil {
 			l.dirty.Store(true)
@@ -318,13 +359,12 @@ func (l *Log) syncLoop() {
 	}
 }
 
-// SlowSync is how long a background sync may hold appends before it is
-// counted (Stats.SlowSyncs) and logged.
+// SlowSync is how long a background sync may take before it is counted
+// (Stats.SlowSyncs) and logged.
 const SlowSync = 50 * time.Millisecond
 
-// noteSync accounts one background sync that held the commit token for d,
-// and logs slow ones at most once a minute (with how many there were). Only
-// the syncer calls it.
+// noteSync accounts one background sync that took d, and logs slow ones at
+// most once a minute (with how many there were). Only the syncer calls it.
 func (l *Log) noteSync(d time.Duration) {
 	l.c.syncNanos.Add(uint64(d))
 	if uint64(d) > l.c.syncMaxNanos.Load() { // only the syncer writes it
@@ -339,8 +379,11 @@ func (l *Log) noteSync(d time.Duration) {
 		return
 	}
 	l.slowLogged = now
-	l.log.Warn("event log sync slow: appends waited for the disk", "held", d.Round(time.Millisecond),
-		"slow_syncs", n, "over", SlowSync)
+	msg := "event log sync slow: appends waited for the disk"
+	if l.stage != nil {
+		msg = "event log sync slow: the stage held the appends meanwhile"
+	}
+	l.log.Warn(msg, "held", d.Round(time.Millisecond), "slow_syncs", n, "over", SlowSync)
 }
 
 // Close stops accepting appends, commits those already queued, syncs and
@@ -356,12 +399,27 @@ func (l *Log) Close() error {
 		for len(l.reqs) > 0 {
 			l.commitQueued()
 		}
+		var aerr error
+		if st := l.stage; st != nil {
+			// The mover applies what is staged, then stops.
+			close(st.stop)
+			<-st.done
+			if st.applied.Load() < st.staged.Load() {
+				aerr = fmt.Errorf("stage: batches %d to %d not applied (kept in %s for the next start)",
+					st.applied.Load()+1, st.staged.Load(), st.path)
+			}
+		}
 		close(l.quit)
 		<-l.rescuerDone
 		<-l.syncerDone
 		serr := l.db.Sync()
 		cerr := l.db.Close()
-		if err := errors.Join(serr, cerr); err != nil {
+		if aerr == nil && serr == nil && cerr == nil {
+			serr = l.closeStage() // everything is in Badger, on disk
+		} else if l.stage != nil {
+			l.stage.unmap()
+		}
+		if err := errors.Join(aerr, serr, cerr); err != nil {
 			l.closeErr = fmt.Errorf("close event log: %w", err)
 		}
 	})
@@ -371,7 +429,7 @@ func (l *Log) Close() error {
 // Stats returns the log's counters.
 func (l *Log) Stats() Stats {
 	last, acked := l.lastSeq.Load(), l.acked.Load()
-	return Stats{
+	s := Stats{
 		LastSeq:         last,
 		AckedUpto:       acked,
 		Pending:         int(last - min(acked, last)),
@@ -386,8 +444,22 @@ func (l *Log) Stats() Stats {
 		SyncTime:        time.Duration(l.c.syncNanos.Load()),
 		SyncMax:         time.Duration(l.c.syncMaxNanos.Load()),
 		SlowSyncs:       l.c.slowSyncs.Load(),
+		Staged:          l.stage != nil,
 		DecryptFailures: l.c.decryptFailures.Load(),
 	}
+	if st := l.stage; st != nil {
+		s.StagedBatches, s.StageApplied, s.StageWaits = st.staged.Load(), st.applied.Load(), st.waits.Load()
+	}
+	return s
+}
+
+// closeStage removes the stage file, if the log has one; its contents must
+// be in Badger.
+func (l *Log) closeStage() error {
+	if l.stage == nil {
+		return nil
+	}
+	return l.stage.remove()
 }
 
 // DestroyKeysBefore deletes domain's personal-field keys of every UTC day

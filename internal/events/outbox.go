@@ -13,6 +13,7 @@ import (
 // limit) bounds the sum of their stored sizes; the first event is always
 // returned. Personal fields are decrypted, or the event is marked Scrubbed.
 func (l *Log) Peek(afterSeq uint64, max, maxBytes int) ([]Event, error) {
+	l.settle() // see what Append acknowledged (stage_log.go)
 	if max <= 0 {
 		return nil, nil
 	}
@@ -66,6 +67,7 @@ func (l *Log) Ack(uptoSeq uint64) error {
 // Pending returns the number of events in the outbox and the ingest time
 // of the oldest (zero when the outbox is empty).
 func (l *Log) Pending() (count int, oldest time.Time) {
+	l.settle() // see what Append acknowledged (stage_log.go)
 	last, acked := l.lastSeq.Load(), l.acked.Load()
 	if last <= acked {
 		return 0, time.Time{}
@@ -83,6 +85,7 @@ func (l *Log) Pending() (count int, oldest time.Time) {
 // Recent returns up to n of the newest events of the audit copy, newest
 // first, for the status page.
 func (l *Log) Recent(n int) ([]Event, error) {
+	l.settle() // see what Append acknowledged (stage_log.go)
 	if n <= 0 {
 		return nil, nil
 	}
@@ -108,6 +111,7 @@ func (l *Log) Recent(n int) ([]Event, error) {
 
 // Get returns the stored event seq (from the outbox or the audit copy).
 func (l *Log) Get(seq uint64) (Event, error) {
+	l.settle() // see what Append acknowledged (stage_log.go)
 	var ev Event
 	err := l.view(func(txn *badger.Txn) error {
 		item, err := txn.Get(eventKey(nil, seq))
@@ -175,6 +179,7 @@ func (l *Log) open(ev *Event, p sealed) error {
 // ingested before cutoff, oldest first, stopping at the first that is newer
 // or still in the outbox. It returns how many it deleted.
 func (l *Log) PruneBefore(cutoff time.Time) (int, error) {
+	l.settle() // see what Append acknowledged (stage_log.go)
 	acked := l.acked.Load()
 	var keys [][]byte
 	err := l.view(func(txn *badger.Txn) error {
@@ -273,6 +278,12 @@ func (l *Log) enforceCap(c *committer) error {
 	if pending <= limit {
 		l.wmu.Unlock()
 		return nil
+	}
+	if !l.settle() {
+		// Dropping events the mover has not applied would let it write
+		// them back: try again after the next batch.
+		l.wmu.Unlock()
+		return errors.New("stage not applied in time: cap deferred")
 	}
 	n := min(pending+1-limit+max(1, limit/100), pending)
 	from, to := acked+1, acked+n

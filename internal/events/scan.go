@@ -12,6 +12,7 @@ import (
 // persisted position, such as the Nexudus check-in queue, reads with it.
 // Events pruned by PruneBefore are skipped.
 func (l *Log) Scan(afterSeq uint64, max int) ([]Event, error) {
+	l.settle() // see what Append acknowledged (stage_log.go)
 	if max <= 0 {
 		return nil, nil
 	}

@@ -154,6 +154,7 @@ type WireFunc = func(seq uint64, wire []byte) bool
 // or the outbox ends. Personal fields are decrypted, or the event is
 // written scrubbed when their key is gone.
 func (l *Log) PeekWire(afterSeq uint64, fn WireFunc) error {
+	l.settle() // see what Append acknowledged (stage_log.go)
 	start := max(afterSeq, l.acked.Load())
 	if start == ^uint64(0) {
 		return nil
@@ -169,6 +170,7 @@ func (l *Log) PeekWire(afterSeq uint64, fn WireFunc) error {
 // (an acknowledged event stays readable until PruneBefore removes it). Seqs
 // no longer stored are skipped.
 func (l *Log) RangeWire(from, to uint64, fn WireFunc) error {
+	l.settle() // see what Append acknowledged (stage_log.go)
 	if from > to {
 		return nil
 	}
