@@ -51,7 +51,18 @@ type SiteConfig struct {
 	// FlushInterval bounds how long an acknowledged event may stay in memory
 	// before it is synced to disk under process durability. Zero means 50ms.
 	FlushInterval Duration `yaml:"flush_interval"`
+	// StageDir is where process durability keeps the event log's stage: a
+	// ring on a memory filesystem that appends are committed to, so a reply
+	// never waits for the disk (docs/store.md). Empty means /dev/shm when it
+	// is a memory filesystem with room (else none); StageNone means none;
+	// any other value must be an absolute path, and the hub does not start
+	// without the stage there.
+	StageDir string `yaml:"stage_dir"`
 }
+
+// StageNone as site.stage_dir: process-durable appends write the event
+// log's Badger directly (and wait while it syncs).
+const StageNone = "none"
 
 // Durability says when an access reply may be sent.
 type Durability string

@@ -199,6 +199,22 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	}
 }
 
+// site.stage_dir is empty (the default), none, or an absolute path.
+func TestStageDirValidation(t *testing.T) {
+	for dir, ok := range map[string]bool{"": true, hub.StageNone: true, "/dev/shm": true, "/run/lockhub": true,
+		"shm": false, "./stage": false, "none/x": false, "/dev/shm\x00": false} {
+		c := mustLoad(t, minimal)
+		c.Site.StageDir = dir
+		err := c.Validate()
+		if ok != (err == nil) {
+			t.Errorf("stage_dir %q: Validate() = %v, want ok %v", dir, err, ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "site") {
+			t.Errorf("stage_dir %q: error %v does not name the field", dir, err)
+		}
+	}
+}
+
 // TestValidateBeforeDefaults: zero fields count as defaults, so a config
 // built in code validates the same before and after SetDefaults.
 func TestValidateBeforeDefaults(t *testing.T) {

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -57,7 +58,10 @@ func (v *validator) site() {
 	}
 	v.duration("site.clock_tolerance", s.ClockTolerance, 0, MaxClockTolerance)
 	v.duration("site.flush_interval", s.FlushInterval, 0, MaxFlushInterval)
-	if strings.ContainsRune(s.DataDir, 0) || strings.ContainsRune(s.MasterKeyFile, 0) {
+	if s.StageDir != "" && s.StageDir != StageNone && !filepath.IsAbs(s.StageDir) {
+		v.p.addf("site.stage_dir", "%q: want an absolute path or %q", s.StageDir, StageNone)
+	}
+	if strings.ContainsRune(s.DataDir, 0) || strings.ContainsRune(s.MasterKeyFile, 0) || strings.ContainsRune(s.StageDir, 0) {
 		v.p.addf("site", "paths must not contain NUL")
 	}
 }

@@ -132,12 +132,21 @@ func New(cfg *Config, deps Deps) (_ *Hub, err error) {
 	if cfg.Site.Durability == DurabilityDisk {
 		durability = events.DurabilityDisk
 	}
+	stageDir, stageOptional := cfg.Site.StageDir, false
+	switch stageDir {
+	case "":
+		stageDir, stageOptional = events.DefaultStageDir(), true
+	case StageNone:
+		stageDir = ""
+	}
 	if h.events, err = events.Open(events.Config{
 		Dir:             filepath.Join(dataDir, eventsDirName),
 		KeysDir:         filepath.Join(dataDir, eventKeysDirName),
 		Epoch:           h.store.Epoch(),
 		Durability:      durability,
 		FlushInterval:   cfg.Site.FlushInterval.Std(),
+		StageDir:        stageDir,
+		StageOptional:   stageOptional,
 		MaxOutboxEvents: cfg.Upstream.OutboxMaxEvents,
 		Logger:          h.log,
 		Now:             h.now,

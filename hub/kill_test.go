@@ -367,6 +367,17 @@ func testSIGKILL(t *testing.T, durability string) {
 	if err := child.wait(t); err != nil {
 		t.Fatalf("child hub after SIGTERM: %v", err)
 	}
+	// The restarted hub recovered the stage the kill left (checked below by
+	// the events the locks saw), and its clean stop left none.
+	if dir := events.DefaultStageDir(); dir != "" {
+		path, err := events.StagePath(dir, filepath.Join(cfg.Site.DataDir, "events"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("stage file after a clean stop: %v, want none", err)
+		}
+	}
 
 	checkKillLog(t, cfg, drivers)
 }

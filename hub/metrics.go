@@ -20,6 +20,7 @@ type hubCollector struct {
 	outboxPending, outboxOldest, eventsDropped      *prometheus.Desc
 	eventsAppended, storeRecords                    *prometheus.Desc
 	eventsSyncs, eventsSyncTime, eventsSlowSyncs    *prometheus.Desc
+	stageWaits, stageUnapplied                      *prometheus.Desc
 	dataAge, lastSync                               *prometheus.Desc
 	clockNewest, clockTrusted, healthWarning, ready *prometheus.Desc
 }
@@ -36,8 +37,10 @@ func newHubCollector(h *Hub) *hubCollector {
 		eventsDropped:   d("lockhub_events_outbox_dropped_events_total", "Un-uploaded events dropped by the outbox cap since start.", nil, nil),
 		eventsAppended:  d("lockhub_events_appended_total", "Events stored in the event log since start.", nil, nil),
 		eventsSyncs:     d("lockhub_events_syncs_total", "Background syncs of the event log to disk (process durability) since start.", nil, nil),
-		eventsSyncTime:  d("lockhub_events_sync_seconds_total", "Time the event log's background syncs held appends (and so decisions) waiting, since start.", nil, nil),
-		eventsSlowSyncs: d("lockhub_events_slow_syncs_total", "Background syncs of the event log that held appends for 50 ms or more, since start.", nil, nil),
+		eventsSyncTime:  d("lockhub_events_sync_seconds_total", "Time the event log's background syncs took since start; without a stage, appends (and so decisions) wait meanwhile.", nil, nil),
+		eventsSlowSyncs: d("lockhub_events_slow_syncs_total", "Background syncs of the event log that took 50 ms or more, since start.", nil, nil),
+		stageWaits:      d("lockhub_events_stage_waits_total", "Times an append waited for room in the event log's stage (the disk fell a whole stage behind), since start.", nil, nil),
+		stageUnapplied:  d("lockhub_events_stage_unapplied_batches", "Batches in the event log's stage not yet written to its store (0 without a stage).", nil, nil),
 		storeRecords:    d("lockhub_store_records", "Records in the store, by kind.", []string{"kind"}, nil),
 		dataAge:         d("lockhub_sync_data_age_seconds", "Seconds since the domain's last successful Nexudus sync (absent when never synced).", []string{"domain"}, nil),
 		lastSync:        d("lockhub_sync_domain_last_success_timestamp_seconds", "Unix time of the domain's last successful Nexudus sync (absent when never synced).", []string{"domain"}, nil),
@@ -51,7 +54,7 @@ func newHubCollector(h *Hub) *hubCollector {
 func (c *hubCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.lockOnline, c.lockBattery, c.lockDoorOpen, c.outboxPending,
 		c.outboxOldest, c.eventsDropped, c.eventsAppended, c.eventsSyncs, c.eventsSyncTime, c.eventsSlowSyncs,
-		c.storeRecords, c.dataAge, c.lastSync,
+		c.stageWaits, c.stageUnapplied, c.storeRecords, c.dataAge, c.lastSync,
 		c.clockNewest, c.clockTrusted, c.healthWarning, c.ready} {
 		ch <- d
 	}
@@ -88,6 +91,8 @@ func (c *hubCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.eventsSyncs, prometheus.CounterValue, float64(st.Syncs))
 	ch <- prometheus.MustNewConstMetric(c.eventsSyncTime, prometheus.CounterValue, st.SyncTime.Seconds())
 	ch <- prometheus.MustNewConstMetric(c.eventsSlowSyncs, prometheus.CounterValue, float64(st.SlowSyncs))
+	ch <- prometheus.MustNewConstMetric(c.stageWaits, prometheus.CounterValue, float64(st.StageWaits))
+	gauge(c.stageUnapplied, float64(st.StagedBatches-min(st.StageApplied, st.StagedBatches)))
 	cn := h.store.Counts()
 	for _, kv := range []struct {
 		k string

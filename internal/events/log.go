@@ -63,6 +63,11 @@ type Config struct {
 	// an append never waits for the disk (stage.go, doc.go). Empty means no
 	// stage: appends write Badger directly. Ignored with DurabilityDisk.
 	StageDir string
+	// StageOptional: when a new stage cannot be made (the memory
+	// filesystem is full or missing), log a warning and write Badger
+	// directly instead of failing Open. A stage left by an earlier run is
+	// recovered either way.
+	StageOptional bool
 	// StageSize is the stage ring's size in bytes (1 MiB to 4 GiB); when
 	// it is full, appends wait for the background writes. Zero means
 	// DefaultStageSize.
@@ -259,8 +264,12 @@ func Open(cfg Config) (*Log, error) {
 	} else {
 		close(l.syncerDone)
 	}
+	stageAt := "none"
+	if l.stage != nil {
+		stageAt = l.stage.path
+	}
 	l.log.Info("event log opened", "dir", cfg.Dir, "durability", cfg.Durability.String(),
-		"stage", cfg.StageDir, "last_seq", l.lastSeq.Load(), "acked_upto", l.acked.Load())
+		"stage", stageAt, "last_seq", l.lastSeq.Load(), "acked_upto", l.acked.Load())
 	return l, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -84,8 +85,9 @@ type stage struct {
 	failing atomic.Bool   // the mover's last apply failed
 }
 
-// stagePath names the stage of the log in dir: one file per log directory.
-func stagePath(stageDir, logDir string) (string, error) {
+// StagePath names the stage file of the event log in logDir when its stage
+// directory is stageDir: one file per log directory.
+func StagePath(stageDir, logDir string) (string, error) {
 	abs, err := filepath.Abs(logDir)
 	if err != nil {
 		return "", fmt.Errorf("events stage: %w", err)
@@ -136,8 +138,8 @@ func createStage(path string, n uint64) (*stage, error) {
 // an error wrapping errStage means it is one but not a stage this build reads.
 func openStageFile(path string) (*stage, error) {
 	f, err := openNoFollow(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil, nil // no stage can be there
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open events stage: %w", err)

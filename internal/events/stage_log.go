@@ -253,10 +253,10 @@ func (l *Log) applyStaged() error {
 // batches Badger lacks), then starts a new, empty stage and records its id
 // in Badger. Called by Open before recover.
 func (l *Log) openStage() error {
-	if err := os.MkdirAll(l.cfg.StageDir, 0o700); err != nil {
+	if err := os.MkdirAll(l.cfg.StageDir, 0o700); err != nil && !l.cfg.StageOptional {
 		return fmt.Errorf("events stage: %w", err)
 	}
-	path, err := stagePath(l.cfg.StageDir, l.cfg.Dir)
+	path, err := StagePath(l.cfg.StageDir, l.cfg.Dir)
 	if err != nil {
 		return err
 	}
@@ -309,6 +309,11 @@ func (l *Log) openStage() error {
 	}
 	size := uint64(l.cfg.StageSize)
 	st, err := createStage(path, size)
+	if err != nil && l.cfg.StageOptional {
+		l.log.Warn("event log stage: cannot make one; process-durable appends write the disk directly",
+			"err", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -188,7 +188,7 @@ func TestStageOfAnotherLogIsDiscarded(t *testing.T) {
 // aside, not trusted.
 func TestStageFileChecks(t *testing.T) {
 	cfg := testConfig(t.TempDir())
-	path, err := stagePath(cfg.StageDir, cfg.Dir)
+	path, err := StagePath(cfg.StageDir, cfg.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,6 +243,21 @@ func TestStageConfig(t *testing.T) {
 	}
 	if _, err := os.Stat(cfg.StageDir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("disk durability made the stage dir: %v", err)
+	}
+	// A stage that cannot be made fails Open, unless it is optional.
+	cfg = testConfig(t.TempDir())
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.StageDir = filepath.Join(blocker, "stage")
+	if _, err := Open(cfg); err == nil {
+		t.Error("Open with an impossible stage dir: no error")
+	}
+	cfg.StageOptional = true
+	l = openLog(t, cfg)
+	if seq := mustAppend(t, l, decisionEvent(1)); l.Stats().Staged || seq != 1 {
+		t.Errorf("optional stage that cannot be made: staged %v, seq %d", l.Stats().Staged, seq)
 	}
 	// Without a stage dir, process durability writes Badger directly.
 	cfg = testConfig(t.TempDir())
