@@ -129,17 +129,17 @@ func renderMicro(w func(string, ...any), r *Results) {
 		{"loaded view heap", find("./internal/store", "BenchmarkColdStart", "view-heap-MiB"), "MiB"},
 	}
 	for _, sub := range []string{"appenders=1xGOMAXPROCS", "appenders=8xGOMAXPROCS", "appenders=64xGOMAXPROCS"} {
-		rows = append(rows,
-			struct {
+		for _, b := range []struct{ label, name string }{
+			{"process durability (stage on /dev/shm, timed until applied)", "BenchmarkAppendProcess"},
+			{"process durability without a stage", "BenchmarkAppendProcessDirect"},
+			{"disk durability", "BenchmarkAppendDisk"},
+		} {
+			rows = append(rows, struct {
 				label string
 				s     Stat
 				unit  string
-			}{"event appends, process durability, " + sub, find("./internal/events", "BenchmarkAppendProcess/"+sub, "appends/s"), "appends/s"},
-			struct {
-				label string
-				s     Stat
-				unit  string
-			}{"event appends, disk durability, " + sub, find("./internal/events", "BenchmarkAppendDisk/"+sub, "appends/s"), "appends/s"})
+			}{"event appends, " + b.label + ", " + sub, find("./internal/events", b.name+"/"+sub, "appends/s"), "appends/s"})
+		}
 	}
 	rows = append(rows, []struct {
 		label string
