@@ -75,11 +75,15 @@ type stage struct {
 	tail      atomic.Uint64 // position of the first record not applied
 	applied   atomic.Uint64 // last batch applied to Badger
 
-	mu   sync.Mutex
-	cond *sync.Cond // broadcast when the mover applies or stops
-	wake chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	mu     sync.Mutex
+	cond   *sync.Cond // broadcast when the mover applies or stops
+	wake   chan struct{}
+	urgent chan struct{} // someone waits for the mover: no delay
+	stop   chan struct{}
+	done   chan struct{}
+	// delay is how long the mover lets records gather after a wake-up, so
+	// one Badger transaction takes many of them (Log sets it).
+	delay time.Duration
 
 	waits   atomic.Uint64 // committer waits for ring space
 	failing atomic.Bool   // the mover's last apply failed
@@ -186,7 +190,7 @@ func mapStage(f *os.File, path string, n uint64) (*stage, error) {
 	}
 	st := &stage{
 		path: path, f: f, mem: mem, ring: mem[stageHeaderSize:], size: n - stageHeaderSize,
-		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		wake: make(chan struct{}, 1), urgent: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	st.cond = sync.NewCond(&st.mu)
 	return st, nil
@@ -234,7 +238,7 @@ func (st *stage) waitFree(n uint64) {
 		return
 	}
 	st.waits.Add(1)
-	st.signal()
+	st.hurry()
 	st.mu.Lock()
 	for st.free() < n {
 		st.cond.Wait()
@@ -242,12 +246,21 @@ func (st *stage) waitFree(n uint64) {
 	st.mu.Unlock()
 }
 
-// signal wakes the mover if it sleeps.
+// signal wakes the mover if it sleeps; it applies after its delay.
 func (st *stage) signal() {
 	select {
 	case st.wake <- struct{}{}:
 	default:
 	}
+}
+
+// hurry wakes the mover and cuts its delay short: someone waits for it.
+func (st *stage) hurry() {
+	select {
+	case st.urgent <- struct{}{}:
+	default:
+	}
+	st.signal()
 }
 
 // advanced records that every record before pos, up to batch, is in
@@ -267,7 +280,7 @@ func (st *stage) waitApplied(batch uint64, d time.Duration) bool {
 	if st.applied.Load() >= batch {
 		return true
 	}
-	st.signal()
+	st.hurry()
 	expired := false
 	t := time.AfterFunc(d, func() {
 		st.mu.Lock()

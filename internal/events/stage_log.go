@@ -161,6 +161,8 @@ func (l *Log) moveLoop() {
 	st := l.stage
 	defer close(st.done)
 	backoff := 50 * time.Millisecond
+	gather := time.NewTimer(time.Hour)
+	gather.Stop()
 	for {
 		select {
 		case <-st.wake:
@@ -170,6 +172,19 @@ func (l *Log) moveLoop() {
 					"err", err, "path", st.path)
 			}
 			return
+		}
+		// Let records gather, so that one transaction (and one wake-up of
+		// Badger's writer) takes many; not when someone waits or the ring
+		// is half full.
+		if st.published.Load()-st.tail.Load() < st.size/2 {
+			gather.Reset(st.delay)
+			select {
+			case <-gather.C:
+			case <-st.urgent:
+				gather.Stop()
+			case <-st.stop:
+				gather.Stop()
+			}
 		}
 		err := l.applyStaged()
 		if err == nil {
@@ -327,6 +342,7 @@ func (l *Log) openStage() error {
 		st.remove()
 		return fmt.Errorf("sync stage marker: %w", err)
 	}
+	st.delay = l.cfg.FlushInterval / 5 // the syncer runs the rest of the interval later
 	l.stage = st
 	l.cstate.doors = make(map[string]doorPending)
 	l.cstate.rec = make([]byte, stageRecHeader, 64<<10)
