@@ -199,8 +199,14 @@ func TestConcurrentAppendersGetUniqueGapFreeSeqs(t *testing.T) {
 				}
 			}
 			st := l.Stats()
-			if st.Appended != workers*each || st.Batches >= workers*each {
-				t.Errorf("Stats = %+v: want %d appended in fewer batches", st, workers*each)
+			if st.Appended != workers*each {
+				t.Errorf("Stats = %+v: want %d appended", st, workers*each)
+			}
+			// Group commit: appends that queue behind a commit share the next.
+			// With the stage a commit is a copy into memory, too short for
+			// appenders to queue behind reliably; each fsync is not.
+			if d == DurabilityDisk && st.Batches >= workers*each {
+				t.Errorf("Stats = %+v: want fewer batches than appends", st)
 			}
 			t.Logf("%s: %d appends in %d batches, %d writes", d, st.Appended, st.Batches, st.Writes)
 		})

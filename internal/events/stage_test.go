@@ -270,9 +270,12 @@ func TestStageConfig(t *testing.T) {
 }
 
 // Readers see every acknowledged append at once, though the mover applies
-// it in the background: reads settle first.
+// it in the background: reads settle first, and cut the mover's gathering
+// delay short (here 12 minutes: without that the test would hang).
 func TestReadsSeeStagedAppends(t *testing.T) {
-	l := openLog(t, testConfig(t.TempDir()))
+	cfg := testConfig(t.TempDir())
+	cfg.FlushInterval = time.Hour
+	l := openLog(t, cfg)
 	for i := range 300 {
 		seq := mustAppend(t, l, decisionEvent(i))
 		if _, err := l.Get(seq); err != nil {
@@ -289,6 +292,30 @@ func TestReadsSeeStagedAppends(t *testing.T) {
 	}
 	if evs, err := l.Recent(1); err != nil || len(evs) != 1 || evs[0].Seq != 301 {
 		t.Fatalf("Recent(1) = %v, %v; want seq 301", evs, err)
+	}
+}
+
+// The mover lets records gather and applies them together: 50 appends,
+// each its own batch and record, reach Badger in one transaction.
+func TestMoverGathersRecords(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.FlushInterval = time.Hour // the mover waits 12 minutes unless hurried
+	l := openLog(t, cfg)
+	base := l.Stats()
+	for i := range 50 {
+		mustAppend(t, l, decisionEvent(i))
+	}
+	mid := l.Stats()
+	if !l.settle() {
+		t.Fatal("settle: not applied")
+	}
+	st := l.Stats()
+	if got := mid.StagedBatches - base.StagedBatches; got != 50 {
+		t.Fatalf("%d batches staged, want 50 (one per append)", got)
+	}
+	if mid.Writes != base.Writes || st.Writes-base.Writes != 1 || st.StageApplied != st.StagedBatches {
+		t.Fatalf("Badger writes: %d before settle, %d after (base %d), applied %d of %d; want 0, then 1 for all",
+			mid.Writes, st.Writes, base.Writes, st.StageApplied, st.StagedBatches)
 	}
 }
 
