@@ -1155,6 +1155,9 @@ func (s *Server) publishStamped(in *packets.Packet) {
 func (s *Server) deliverToSubscribers(pk *packets.Packet) {
 	subscribers := s.Topics.Subscribers(pk.TopicName)
 	if len(subscribers.Shared) > 0 {
+		if subscribers.SharedSelected == nil { // fork: Subscribers leaves it nil; hooks may fill it
+			subscribers.SharedSelected = map[string]packets.Subscription{}
+		}
 		subscribers = s.hooks.onSelectSubscribers(subscribers, pk)
 		if len(subscribers.SharedSelected) == 0 {
 			subscribers.SelectShared()

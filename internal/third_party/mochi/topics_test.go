@@ -1184,3 +1184,34 @@ func TestParticleMapsMadeOnFirstUse(t *testing.T) {
 	require.Contains(t, subs.InlineSubscriptions, 1)
 	require.Len(t, subs.Shared, 1)
 }
+
+// fork: Subscribers makes the result's maps on first insert and reads the
+// nodes' shared and inline sets in place (FORK.md change 11).
+func TestSubscribersMakesOnlyWhatItFills(t *testing.T) {
+	index := NewTopicsIndex()
+	index.InlineSubscribe(InlineSubscription{Subscription: packets.Subscription{Filter: "lock/+/request", Identifier: 1}})
+	index.Subscribe("cl1", packets.Subscription{Filter: "lock/a/reply", Qos: 1})
+	index.Subscribe("cl2", packets.Subscription{Filter: "$share/g/lock/+/event", Qos: 1})
+
+	subs := index.Subscribers("lock/a/request")
+	require.Len(t, subs.InlineSubscriptions, 1)
+	require.Nil(t, subs.Subscriptions)
+	require.Nil(t, subs.Shared)
+	require.Nil(t, subs.SharedSelected)
+	// The struct and one map with its group: upstream made four maps and
+	// copied the node's shared and inline sets as well.
+	allocs := testing.AllocsPerRun(100, func() { index.Subscribers("lock/a/request") })
+	require.LessOrEqual(t, allocs, 3.0)
+
+	subs = index.Subscribers("lock/a/reply")
+	require.Len(t, subs.Subscriptions, 1)
+	require.Len(t, subs.InlineSubscriptions, 0)
+
+	subs = index.Subscribers("lock/a/event")
+	require.Len(t, subs.Shared, 1)
+	subs.SelectShared()
+	subs.MergeSharedSelected() // into a nil Subscriptions map
+	require.Equal(t, byte(1), subs.Subscriptions["cl2"].Qos)
+
+	require.Empty(t, index.Subscribers("nothing/here").InlineSubscriptions)
+}
