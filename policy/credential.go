@@ -107,6 +107,29 @@ func Canonical(t CredentialType, raw string) (string, error) {
 }
 
 func canonicalCard(raw string) (string, error) {
+	if isCanonicalCard(raw) {
+		return raw, nil // what locks send: no copy on the decision path
+	}
+	return canonicalCardSlow(raw)
+}
+
+// isCanonicalCard reports whether raw is already in canonical card form:
+// upper-case hex of an even number of digits, at most MaxCardIDLen, whose
+// first byte is not zero unless it is the only one.
+func isCanonicalCard(raw string) bool {
+	n := len(raw)
+	if n == 0 || n%2 == 1 || n > MaxCardIDLen || (n > 2 && raw[0] == '0' && raw[1] == '0') {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if c := raw[i]; (c < '0' || c > '9') && (c < 'A' || c > 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+func canonicalCardSlow(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
 		s = s[2:]
