@@ -54,6 +54,7 @@ const (
 	WarnUploadParked       = "upload_parked"
 	WarnClockUntrusted     = "clock_untrusted"
 	WarnNexudusUnreachable = "nexudus_unreachable"
+	WarnEventLogBehind     = "event_log_behind"
 )
 
 // Warnable declares a health warning: what it is called, how bad it is, and
@@ -82,6 +83,8 @@ func declaredWarnings() []Warnable {
 		{Code: WarnOutboxBacklog, Title: "Event outbox backlog", Severity: SeverityWarning,
 			TimeToVisible: 5 * time.Minute, DependsOn: []string{WarnUploadFailing}},
 		{Code: WarnOutboxDropped, Title: "Events dropped by the outbox cap", Severity: SeverityWarning},
+		{Code: WarnEventLogBehind, Title: "Event log's disk is falling behind", Severity: SeverityWarning,
+			TimeToVisible: time.Minute},
 	}
 }
 

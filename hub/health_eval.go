@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lockhub/lockhub/internal/events"
 	"github.com/lockhub/lockhub/policy"
 )
 
@@ -143,8 +144,27 @@ func (h *Hub) checkStale(now time.Time) {
 	h.health.setSeverity(WarnGrantsStale, sev, text)
 }
 
+// eventLogBehind says whether the event log's stage shows the disk falling
+// behind: its mover failing to write the store, or more than half of the
+// stage waiting for it (appends wait once it is full), and says so.
+func eventLogBehind(st events.Stats) (bool, string) {
+	if !st.Staged {
+		return false, ""
+	}
+	text := fmt.Sprintf("%.1f of %.0f MiB of the event log's stage wait to be written to its store on disk",
+		float64(st.StageBytes)/(1<<20), float64(st.StageSize)/(1<<20))
+	if st.StageFailing {
+		text += ", and the last write failed (see the hub's log)"
+	}
+	text += ". Decisions go on and are kept in memory that survives a hub restart but not a power cut; " +
+		"when the stage is full they wait for the disk."
+	return st.StageFailing || st.StageBytes > st.StageSize/2, text
+}
+
 func (h *Hub) checkOutbox(now time.Time) {
 	st := h.events.Stats()
+	behind, why := eventLogBehind(st)
+	h.health.update(WarnEventLogBehind, behind, why)
 	h.health.update(WarnOutboxDropped, st.Dropped > 0, fmt.Sprintf(
 		"The outbox cap dropped %d un-uploaded events since start (gap records mark them for the upstream). "+
 			"Check the upload and raise upstream.outbox_max_events.", st.Dropped))

@@ -1,8 +1,11 @@
 package hub
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/lockhub/lockhub/internal/events"
 )
 
 // TestHealthTracker: a warning shows once its condition has held for its
@@ -117,4 +120,29 @@ func TestBuildChart(t *testing.T) {
 func decisionRingEmpty(now time.Time) []MinuteCount {
 	var r decisionRing
 	return r.series(now)
+}
+
+// event_log_behind: raised when more than half of the stage waits for the
+// store, or the stage's writes to it fail; never without a stage.
+func TestEventLogBehind(t *testing.T) {
+	const size = 16 << 20
+	for _, c := range []struct {
+		name string
+		st   events.Stats
+		want bool
+		text string
+	}{
+		{"no stage", events.Stats{StageBytes: size, StageSize: size, StageFailing: true}, false, ""},
+		{"keeping up", events.Stats{Staged: true, StageBytes: 4096, StageSize: size}, false, "0.0 of 16 MiB"},
+		{"half full", events.Stats{Staged: true, StageBytes: size/2 + 1, StageSize: size}, true, "8.0 of 16 MiB"},
+		{"failing", events.Stats{Staged: true, StageBytes: 4096, StageSize: size, StageFailing: true}, true, "last write failed"},
+	} {
+		got, text := eventLogBehind(c.st)
+		if got != c.want || !strings.Contains(text, c.text) {
+			t.Errorf("%s: eventLogBehind = %v, %q; want %v, containing %q", c.name, got, text, c.want, c.text)
+		}
+	}
+	if _, ok := newHealthTracker(time.Now).decl(WarnEventLogBehind); !ok {
+		t.Fatal("event_log_behind not declared")
+	}
 }

@@ -197,6 +197,11 @@ type Stats struct {
 	Staged                      bool
 	StagedBatches, StageApplied uint64
 	StageWaits                  uint64
+	// StageBytes is the ring space held by records not yet in Badger, of
+	// StageSize; StageFailing says the mover's last write to Badger failed
+	// (it retries; the records stay in the stage).
+	StageBytes, StageSize uint64
+	StageFailing          bool
 	// DecryptFailures counts personal sections that did not open with an
 	// existing key (read back as scrubbed).
 	DecryptFailures uint64
@@ -464,6 +469,8 @@ func (l *Log) Stats() Stats {
 	}
 	if st := l.stage; st != nil {
 		s.StagedBatches, s.StageApplied, s.StageWaits = st.staged.Load(), st.applied.Load(), st.waits.Load()
+		pub, tail := st.published.Load(), st.tail.Load()
+		s.StageBytes, s.StageSize, s.StageFailing = pub-min(tail, pub), st.size, st.failing.Load()
 	}
 	return s
 }

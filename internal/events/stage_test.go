@@ -80,6 +80,9 @@ func TestStageRecoversAfterCrash(t *testing.T) {
 		t.Fatalf("staged door event sent again = %d %v %v, want duplicate of %d", s, dup, err, s1)
 	}
 	st := l.Stats()
+	if st.StageBytes == 0 || st.StageBytes > st.StageSize || st.StageSize != DefaultStageSize || st.StageFailing {
+		t.Fatalf("stage use with the mover stopped: %d of %d bytes, failing %v", st.StageBytes, st.StageSize, st.StageFailing)
+	}
 	if st.StageApplied != applied || st.StagedBatches <= applied || st.LastSeq != s1 {
 		t.Fatalf("stats with the mover stopped: %+v; want batches staged after %d and last seq %d", st, applied, s1)
 	}
@@ -107,7 +110,7 @@ func TestStageRecoversAfterCrash(t *testing.T) {
 		t.Errorf("no recovery line in the log:\n%s", logBuf.String())
 	}
 	l.settle()
-	if st := l.Stats(); !st.Staged || st.StagedBatches != st.StageApplied || st.StagedBatches != 1 {
+	if st := l.Stats(); !st.Staged || st.StagedBatches != st.StageApplied || st.StagedBatches != 1 || st.StageBytes != 0 {
 		t.Errorf("after reopening: %+v; want a fresh stage holding one batch", st)
 	}
 
