@@ -61,16 +61,17 @@ type Config struct {
 	// filesystem (tmpfs) for the log's stage: appends are committed to a ring
 	// mapped from a file there and applied to Badger in the background, so
 	// an append never waits for the disk (stage.go, doc.go). Empty means no
-	// stage: appends write Badger directly. Ignored with DurabilityDisk.
+	// stage: appends write Badger directly. With DurabilityDisk no stage is
+	// made, but one left there by an earlier run is recovered.
 	StageDir string
 	// StageOptional: when a new stage cannot be made (the memory
 	// filesystem is full or missing), log a warning and write Badger
 	// directly instead of failing Open. A stage left by an earlier run is
 	// recovered either way.
 	StageOptional bool
-	// StageSize is the stage ring's size in bytes (1 MiB to 4 GiB); when
-	// it is full, appends wait for the background writes. Zero means
-	// DefaultStageSize.
+	// StageSize is the stage ring's size in bytes (1 MiB to 4 GiB, rounded
+	// down to whole 4 KiB pages); when it is full, appends wait for the
+	// background writes. Zero means DefaultStageSize.
 	StageSize int
 	// Logger receives state changes and Badger warnings; nil discards them.
 	Logger *slog.Logger
@@ -96,12 +97,10 @@ func (c *Config) setDefaults() error {
 	case c.StageDir != "" && c.Durability == DurabilityProcess && !stageSupported:
 		return errors.New("events config: a stage is not supported on this system")
 	}
-	if c.Durability != DurabilityProcess {
-		c.StageDir = ""
-	}
 	if c.StageSize == 0 {
 		c.StageSize = DefaultStageSize
 	}
+	c.StageSize &^= stageHeaderSize - 1 // whole pages: records stay 8-byte aligned
 	if c.FlushInterval == 0 {
 		c.FlushInterval = DefaultFlushInterval
 	}
@@ -252,7 +251,7 @@ func Open(cfg Config) (*Log, error) {
 	}
 	l.pool.New = func() any { return &request{done: make(chan struct{}, 1)} }
 	if cfg.StageDir != "" {
-		if err := l.openStage(); err != nil {
+		if err := l.openStage(cfg.Durability == DurabilityProcess); err != nil {
 			return nil, errors.Join(err, db.Close())
 		}
 	}

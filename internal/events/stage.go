@@ -171,7 +171,7 @@ func openStageFile(path string) (*stage, error) {
 		err = fmt.Errorf("%w: no stage magic", errStage)
 	case binary.LittleEndian.Uint32(h[8:]) != stageVersion:
 		err = fmt.Errorf("%w: version %d", errStage, binary.LittleEndian.Uint32(h[8:]))
-	case binary.LittleEndian.Uint64(h[32:]) != st.size:
+	case binary.LittleEndian.Uint64(h[32:]) != st.size || st.size%8 != 0:
 		err = fmt.Errorf("%w: ring size %d in a file of %d", errStage, binary.LittleEndian.Uint64(h[32:]), fi.Size())
 	}
 	if err != nil {

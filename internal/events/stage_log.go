@@ -265,10 +265,12 @@ func (l *Log) applyStaged() error {
 }
 
 // openStage recovers what an earlier run left in the stage (applying the
-// batches Badger lacks), then starts a new, empty stage and records its id
-// in Badger. Called by Open before recover.
-func (l *Log) openStage() error {
-	if err := os.MkdirAll(l.cfg.StageDir, 0o700); err != nil && !l.cfg.StageOptional {
+// batches Badger lacks), then, if create, starts a new, empty stage and
+// records its id in Badger. Called by Open before recover.
+func (l *Log) openStage(create bool) error {
+	if !create {
+		// Recovery only: nothing to make.
+	} else if err := os.MkdirAll(l.cfg.StageDir, 0o700); err != nil && !l.cfg.StageOptional {
 		return fmt.Errorf("events stage: %w", err)
 	}
 	path, err := StagePath(l.cfg.StageDir, l.cfg.Dir)
@@ -321,6 +323,9 @@ func (l *Log) openStage() error {
 		} else if err := old.remove(); err != nil {
 			return fmt.Errorf("remove recovered stage: %w", err)
 		}
+	}
+	if !create {
+		return nil
 	}
 	size := uint64(l.cfg.StageSize)
 	st, err := createStage(path, size)

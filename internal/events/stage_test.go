@@ -163,6 +163,29 @@ func TestStageWrapsAndRecovers(t *testing.T) {
 	}
 }
 
+// A log reopened with disk durability after a crash under process
+// durability recovers the stage, and then has none.
+func TestStageRecoveredUnderDiskDurability(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	l := openRaw(t, cfg)
+	stopMover(t, l)
+	seq := mustAppend(t, l, decisionEvent(7))
+	path := l.stage.path
+	crash(t, l)
+
+	cfg.Durability = DurabilityDisk
+	l = openLog(t, cfg)
+	if ev, err := l.Get(seq); err != nil || ev.RequestID != "req-7" {
+		t.Fatalf("Get(%d) under disk durability = %q, %v; want the staged event", seq, ev.RequestID, err)
+	}
+	if l.Stats().Staged {
+		t.Error("disk durability log has a stage")
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("recovered stage file still there: %v", err)
+	}
+}
+
 // A stage file left by an event log that no longer exists (its directory
 // made anew) is not replayed into the new one.
 func TestStageOfAnotherLogIsDiscarded(t *testing.T) {
@@ -230,6 +253,12 @@ func TestStageFileChecks(t *testing.T) {
 }
 
 func TestStageConfig(t *testing.T) {
+	// Sizes are whole pages.
+	cfg0 := testConfig(t.TempDir())
+	cfg0.StageSize = minStageSize + 4097
+	if l := openLog(t, cfg0); l.Stats().StageSize != minStageSize+4096 {
+		t.Errorf("stage size %d: ring of %d, want %d", cfg0.StageSize, l.Stats().StageSize, minStageSize+4096)
+	}
 	for _, n := range []int{-1, 1000, minStageSize - 1, maxStageSize + 1} {
 		cfg := testConfig(t.TempDir())
 		cfg.StageSize = n
