@@ -116,6 +116,9 @@ func TestStatusPageInBrowser(t *testing.T) {
 	if miss, ok := containsAll(text("table.candidates"), "config/manual/alice/office", "Office hours", "allowed", "open-ended"); !ok {
 		t.Errorf("explainer candidates lack %q: %s", miss, text("table.candidates"))
 	}
+	if addr, err := chromedp.Run(ctx, chromedp.Location()); err != nil || strings.Contains(addr, "value") || strings.Contains(strings.ToLower(addr), "a1") {
+		t.Errorf("the address after the explainer is %q (%v): the credential must not be in it", addr, err)
+	}
 	typed, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`input[name="value"]`)))
 	if err != nil || typed != "" {
 		t.Errorf("the credential field holds %q after the answer (%v)", typed, err)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 )
 
@@ -158,13 +159,28 @@ func (a *auth) requireAdmin(next http.Handler) http.Handler {
 	return a.csrf.Handler(ok)
 }
 
-// login serves the page's token login: "?token=" with a valid token sets
-// the session cookie and redirects to the same URL without the token, so
-// it leaves the address bar. Without a token it calls next.
+// maxPageForm bounds the body of the page's forms.
+const maxPageForm = 16 << 10
+
+// login serves the page's token login: a posted form field "token" (the
+// sign-in form), or "?token=" in a link, with a valid token sets the session
+// cookie and redirects to the page (a link: to the same URL without the
+// token, so it leaves the address bar). Without a token it calls next.
 func (a *auth) login(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		if !q.Has("token") {
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxPageForm)
+			if err := r.ParseForm(); err != nil {
+				http.Error(w, "bad form: "+err.Error(), http.StatusBadRequest)
+				return
+			}
+			if !r.PostForm.Has("token") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			q = url.Values{"token": {r.PostForm.Get("token")}}
+		} else if !q.Has("token") {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,7 +168,22 @@ func startWeb(t *testing.T, yaml string) *webHub {
 // get sends a GET with the given headers and returns status and body.
 func (w *webHub) get(t *testing.T, path string, header ...string) (int, string, http.Header) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, w.base+path, nil)
+	return w.send(t, http.MethodGet, path, nil, header...)
+}
+
+// postForm posts form as a browser's form would, with the given headers.
+func (w *webHub) postForm(t *testing.T, path string, form url.Values, header ...string) (int, string, http.Header) {
+	t.Helper()
+	return w.send(t, http.MethodPost, path, form, append([]string{"Content-Type", "application/x-www-form-urlencoded"}, header...)...)
+}
+
+func (w *webHub) send(t *testing.T, method, path string, form url.Values, header ...string) (int, string, http.Header) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, w.base+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +193,7 @@ func (w *webHub) get(t *testing.T, path string, header ...string) (int, string, 
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
+		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)

@@ -25,6 +25,10 @@ func (h *Hub) mainMux(a *auth, withNexudus bool) (http.Handler, error) {
 	mux.Handle("GET /metrics", h.metricsHandler())
 	mux.Handle("GET /assets/", static)
 	mux.Handle("GET /{$}", a.login(a.requireViewer(h.page(tmpl))))
+	// The page's forms (sign-in, the explainer with a credential) post, so
+	// a token or a credential never sits in the address bar or the
+	// browser's history; same-origin only.
+	mux.Handle("POST /{$}", a.csrf.Handler(a.login(a.requireViewer(h.page(tmpl)))))
 	for pattern, fn := range h.readRoutes() {
 		mux.Handle(pattern, a.requireViewer(fn))
 	}

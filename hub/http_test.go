@@ -80,6 +80,18 @@ func TestReadAuth(t *testing.T) {
 	if code, body, _ := w.get(t, "/?token=wrong", fwd...); code != http.StatusUnauthorized || !strings.Contains(body, "not valid") {
 		t.Errorf("login with a wrong token = %d, want 401 with the form saying so", code)
 	}
+
+	// The sign-in form posts the token: same cookie, a 303 to the page.
+	code, body, hd := w.postForm(t, "/", url.Values{"token": {testViewerToken}}, fwd...)
+	if code != http.StatusSeeOther || hd.Get("Location") != "/" || !strings.HasPrefix(hd.Get("Set-Cookie"), "lockhub_session=") {
+		t.Errorf("posted login = %d to %q, cookie %q: want 303 to / with the session", code, hd.Get("Location"), hd.Get("Set-Cookie"))
+	}
+	if code, body, _ = w.postForm(t, "/", url.Values{"token": {"wrong"}}, fwd...); code != http.StatusUnauthorized || !strings.Contains(body, "not valid") {
+		t.Errorf("posted login with a wrong token = %d, want 401 with the form saying so", code)
+	}
+	if !strings.Contains(loginForm(t, w), `method="post"`) {
+		t.Error("the sign-in form does not post")
+	}
 	if code, _, _ := w.get(t, "/api/status", append(fwd, "Cookie", "lockhub_session=00ff")...); code != http.StatusUnauthorized {
 		t.Errorf("API with a forged cookie = %d, want 401", code)
 	}
@@ -237,5 +249,44 @@ func TestReadAPI(t *testing.T) {
 	}
 	if !hv.Ready {
 		t.Errorf("health = %+v, want ready", hv)
+	}
+}
+
+// loginForm returns the sign-in page a remote browser without a session
+// gets.
+func loginForm(t *testing.T, w *webHub) string {
+	t.Helper()
+	code, body, _ := w.get(t, "/", "X-Forwarded-For", "192.0.2.7")
+	if code != http.StatusUnauthorized {
+		t.Fatalf("page without a session = %d, want 401 and the sign-in form", code)
+	}
+	return body
+}
+
+// TestExplainerPostsCredentials: the page's explainer takes a credential
+// only from the posted form; a credential in the page's address is refused
+// (and not used), since it would stay in the browser's history.
+func TestExplainerPostsCredentials(t *testing.T) {
+	w := startWeb(t, webYAML(t.TempDir(), ""))
+	code, body, _ := w.postForm(t, "/", url.Values{"lock": {"front-door"}, "type": {"card"}, "value": {aliceCardColons}})
+	if code != http.StatusOK || !strings.Contains(body, `id="explain-result"`) || !strings.Contains(body, "Opens") {
+		t.Fatalf("posted card = %d, want the explainer's answer (Opens):\n%.400s", code, body)
+	}
+	code, body, _ = w.get(t, "/?lock=front-door&type=card&value="+url.QueryEscape(aliceCardColons))
+	if code != http.StatusOK || strings.Contains(body, `id="explain-result"`) || !strings.Contains(body, "never in the page") {
+		t.Fatalf("card in the address = %d, want the refusal and no answer:\n%.400s", code, body)
+	}
+	// A member needs no secret: the address may carry it (links use it).
+	code, body, _ = w.get(t, "/?lock=front-door&member=alice")
+	if code != http.StatusOK || !strings.Contains(body, `id="explain-result"`) {
+		t.Fatalf("member query = %d, want an answer", code)
+	}
+	if !strings.Contains(body, `<form method="post" action="/#explain"`) {
+		t.Error("the explainer form does not post")
+	}
+	// Another site's page cannot post it.
+	code, _, _ = w.postForm(t, "/", url.Values{"lock": {"front-door"}, "member": {"alice"}}, "Sec-Fetch-Site", "cross-site")
+	if code != http.StatusForbidden {
+		t.Errorf("cross-site post = %d, want 403", code)
 	}
 }

@@ -31,6 +31,20 @@ func TestNoSecretsInOutput(t *testing.T) {
 	type output struct{ where, text string }
 	var outputs []output
 	i := 0
+	for _, f := range []url.Values{
+		{"lock": {"front-door"}, "type": {"card"}, "value": {aliceCardColons}},
+		{"lock": {"front-door"}, "type": {"pin"}, "value": {alicePIN}},
+		{"lock": {"front-door"}, "type": {"card"}, "value": {bobCard}, "member": {"x"}}, // an error answer
+		{"token": {testViewerToken}},
+		{"token": {testAdminToken + "x"}},
+	} {
+		i++
+		code, body, hd := w.postForm(t, "/", f, fwd...)
+		if code >= 500 {
+			t.Errorf("POST / %v = %d", f, code)
+		}
+		outputs = append(outputs, output{fmt.Sprintf("the answer to post %d", i), body + "\n" + strings.Join(headerValues(hd), "\n")})
+	}
 	for _, p := range []struct {
 		path   string
 		header []string

@@ -3,11 +3,13 @@ package hub
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"math"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/lockhub/lockhub/policy"
@@ -106,12 +108,15 @@ func (h *Hub) page(tmpl *template.Template) http.HandlerFunc {
 		for _, t := range []policy.CredentialType{policy.CredCard, policy.CredFob, policy.CredPIN, policy.CredPhone} {
 			d.CredTypes = append(d.CredTypes, t.String())
 		}
-		q := r.URL.Query()
+		q := explainValues(r)
 		d.Form = explainForm{Lock: q.Get("lock"), Member: q.Get("member"), Type: q.Get("type"), At: q.Get("at")}
 		if d.Form.At == "" {
 			d.Form.At = st.Now.In(loc).Format("2006-01-02T15:04")
 		}
-		if q.Has("lock") {
+		if r.Method == http.MethodGet && r.URL.Query().Has("value") {
+			d.Refresh = 0
+			d.ExplainErr = errCredentialInAddress.Error()
+		} else if q.Has("lock") {
 			d.Refresh = 0 // keep the answer; never re-send a credential
 			if eq, err := parseExplain(q, st.Now, loc); err != nil {
 				d.ExplainErr = err.Error()
@@ -150,7 +155,7 @@ func render(w http.ResponseWriter, code int, tmpl *template.Template, name strin
 // with status 401.
 func (h *Hub) loginPage(tmpl *template.Template) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		data := struct{ Wrong bool }{Wrong: r.URL.Query().Has("token")}
+		data := struct{ Wrong bool }{Wrong: r.URL.Query().Has("token") || r.PostForm.Has("token")}
 		render(w, http.StatusUnauthorized, tmpl, "login.html", data, h.now(), time.UTC)
 	}
 }
@@ -171,4 +176,18 @@ func assets() (http.Handler, error) {
 			http.NotFound(w, r)
 		}
 	})), nil
+}
+
+// errCredentialInAddress answers a page address that carries a credential:
+// it would stay in the browser's history and in any proxy's log.
+var errCredentialInAddress = errors.New("a credential is explained through the form (posted), never in the page's address; " +
+	"it was not used, and you may want to clear it from the browser's history")
+
+// explainValues are the explainer's fields: the posted form (the login
+// wrapper has parsed it), or the address for a lock and member query.
+func explainValues(r *http.Request) url.Values {
+	if r.Method == http.MethodPost {
+		return r.PostForm
+	}
+	return r.URL.Query()
 }
