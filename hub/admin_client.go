@@ -38,19 +38,24 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		u.RawQuery = query.Encode()
 	}
 	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	ctype := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case url.Values: // a form body
+		rd, ctype = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+	default:
+		j, err := json.Marshal(body)
 		if err != nil {
 			return nil, err
 		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(j)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
 		return nil, err
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", ctype)
 	}
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
@@ -170,7 +175,8 @@ func parseGrantKey(s string) (policy.GrantKey, error) {
 	return policy.GrantKey{Origin: origin, Kind: kind, Reference: ref}, errors.Join(err1, err2)
 }
 
-// Explain asks a running hub's explainer (GET /api/explain).
+// Explain asks a running hub's explainer (POST /api/explain: the credential
+// goes in the body, never in the address).
 func (c *Client) Explain(ctx context.Context, q ExplainQuery) (policy.Explanation, error) {
 	v := url.Values{"lock": {q.Lock}}
 	if q.Member != "" {
@@ -183,7 +189,7 @@ func (c *Client) Explain(ctx context.Context, q ExplainQuery) (policy.Explanatio
 		v.Set("at", q.At.Format(time.RFC3339Nano))
 	}
 	var r ExplainResult
-	if err := c.call(ctx, http.MethodGet, "/api/explain", v, nil, &r); err != nil {
+	if err := c.call(ctx, http.MethodPost, "/api/explain", nil, v, &r); err != nil {
 		return policy.Explanation{}, err
 	}
 	return r.explanation()

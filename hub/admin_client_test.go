@@ -18,7 +18,7 @@ func TestClient(t *testing.T) {
 	for _, rt := range f.h.adminRoutes() {
 		mux.HandleFunc(rt.Method+" "+rt.Path, rt.Handler)
 	}
-	mux.Handle("GET /api/explain", f.h.readRoutes()["GET /api/explain"])
+	mux.Handle("POST /api/explain", f.h.readRoutes()["POST /api/explain"])
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	c := &Client{BaseURL: srv.URL, Token: "t", Actor: "cli-user"}

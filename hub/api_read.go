@@ -13,7 +13,9 @@ import (
 //	GET /api/decisions?limit=N   []DecisionView, newest first (N: 1..500, default 50)
 //	GET /api/outbox              OutboxView
 //	GET /api/health              {"ready": bool, "warnings": []Warning}
-//	GET /api/explain?lock=&member=|type=&value=[&at=]   ExplainResult
+//	GET /api/explain?lock=&member=[&at=]   ExplainResult for a member
+//	POST /api/explain (form: lock, member | type and value, at)   ExplainResult
+//	    (a credential only in a posted body: an address with value= is refused)
 //
 // Errors are {"error": "text"} with a 4xx or 5xx status.
 
@@ -31,6 +33,7 @@ func (h *Hub) readRoutes() map[string]http.HandlerFunc {
 		"GET /api/outbox":    h.apiOutbox,
 		"GET /api/health":    h.apiHealth,
 		"GET /api/explain":   h.apiExplain,
+		"POST /api/explain":  h.apiExplain,
 	}
 }
 
@@ -81,7 +84,19 @@ func (h *Hub) apiHealth(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Hub) apiExplain(w http.ResponseWriter, r *http.Request) {
-	eq, err := parseExplain(r.URL.Query(), h.now(), h.displayZone())
+	q := r.URL.Query()
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxPageForm)
+		if err := r.ParseForm(); err != nil {
+			writeJSON(w, http.StatusBadRequest, apiError{Error: "bad form body: want lock, member or type and value, at"})
+			return
+		}
+		q = r.PostForm
+	} else if q.Has("value") {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: errCredentialInAddress.Error()})
+		return
+	}
+	eq, err := parseExplain(q, h.now(), h.displayZone())
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
 		return

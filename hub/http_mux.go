@@ -1,12 +1,16 @@
 package hub
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // mainMux is the main listener's handler:
 //
 //	GET /healthz, /readyz, /metrics, /assets/...   open
 //	GET /                                          status page (viewer; ?token= login)
-//	GET /api/...                                   read API (viewer)
+//	POST /                                         its sign-in and explainer forms (same-origin)
+//	GET /api/..., POST /api/explain                read API (viewer; POST same-origin)
 //	admin routes                                   admin token, same-origin only
 //	/nexudus/...                                   when it has no listener of its own
 func (h *Hub) mainMux(a *auth, withNexudus bool) (http.Handler, error) {
@@ -30,7 +34,11 @@ func (h *Hub) mainMux(a *auth, withNexudus bool) (http.Handler, error) {
 	// browser's history; same-origin only.
 	mux.Handle("POST /{$}", a.csrf.Handler(a.login(a.requireViewer(h.page(tmpl)))))
 	for pattern, fn := range h.readRoutes() {
-		mux.Handle(pattern, a.requireViewer(fn))
+		var hd http.Handler = a.requireViewer(fn)
+		if strings.HasPrefix(pattern, "POST ") {
+			hd = a.csrf.Handler(hd) // a cookie must not let another site ask
+		}
+		mux.Handle(pattern, hd)
 	}
 	for _, rt := range h.adminRoutes() {
 		mux.Handle(rt.Method+" "+rt.Path, a.requireAdmin(rt.Handler))

@@ -147,10 +147,26 @@ func TestExplainAPI(t *testing.T) {
 		{"bad card", "lock=front-door&type=card&value=XYZ-" + alicePIN, 400, "", "", 0},
 		{"bad at", "lock=front-door&member=alice&at=tomorrow", 400, "", "", 0},
 		{"oversize", "lock=front-door&member=" + strings.Repeat("a", 300), 400, "", "", 0},
+		{"oversize body", "lock=front-door&type=card&value=" + strings.Repeat("a", 20<<10), 400, "", "", 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, body, _ := w.get(t, "/api/explain?"+tc.query)
+			// A credential is posted; a member query may be either.
+			form, err := url.ParseQuery(tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, body, _ := w.postForm(t, "/api/explain", form)
+			if !form.Has("value") {
+				gcode, gbody, _ := w.get(t, "/api/explain?"+tc.query)
+				if gcode != code || (code == 200 && !strings.Contains(gbody, `"reason":"`+tc.wantReason+`"`)) {
+					t.Errorf("GET %s = %d %s, POST = %d: want the same answer", tc.query, gcode, gbody, code)
+				}
+			} else if len(tc.query) > 4096 {
+				// too long for an address anyway
+			} else if gcode, gbody, _ := w.get(t, "/api/explain?"+tc.query); gcode != 400 || !strings.Contains(gbody, "never in the page") {
+				t.Errorf("GET with a credential in the address = %d %s, want 400 refusing it", gcode, gbody)
+			}
 			if code != tc.wantCode {
 				t.Fatalf("explain %s = %d, want %d: %s", tc.query, code, tc.wantCode, body)
 			}

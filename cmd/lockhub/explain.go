@@ -19,7 +19,7 @@ func explainCommand() command {
 -fob, -pin, -phone) may open -lock at -at, and lists every candidate grant
 with the reason it did or did not match. By default it reads the store of a
 stopped hub (Badger locks its directory while the hub runs); with -hub it asks
-a running hub's API instead (GET /api/explain, with the token from -token-env).`,
+a running hub's API instead (POST /api/explain, with the token from -token-env).`,
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			config := fs.String("config", defaultConfigPath, "site configuration `file`")
 			lock := fs.String("lock", "", "lock `id` (required)")
