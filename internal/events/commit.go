@@ -243,26 +243,12 @@ func (l *Log) commitBatch(c *committer) {
 		return
 	}
 	s := l.newSegment(0)
+	// The open transaction sees its own writes: duplicates within the batch.
+	lookup := func(dk []byte) (uint64, error) { return readU64(s.txn, dk) }
 	for i, r := range c.batch {
 		ev := &r.ev
-		var dk []byte
-		if ev.Type == TypeDoor {
-			dk = doorKey(nil, ev.Lock, ev.Boot, ev.LockSeq)
-			seq, err := readU64(s.txn, dk) // sees this transaction's own writes
-			if err != nil {
-				r.err = fmt.Errorf("read door index: %w", err)
-				continue
-			}
-			if seq != 0 {
-				r.seq, r.dup = seq, true
-				l.c.duplicates.Add(1)
-				continue
-			}
-		}
-		ev.Seq, ev.Epoch, ev.Ingest = l.next, l.cfg.Epoch, now
-		p, err := l.seal(c, ev, day, nonces[i*nonceSize:(i+1)*nonceSize])
-		if err != nil {
-			r.err = err
+		dk, p, ok := l.prepare(c, r, nonces[i*nonceSize:(i+1)*nonceSize], now, day, lookup)
+		if !ok {
 			continue
 		}
 		k0 := len(c.slab)
@@ -305,6 +291,35 @@ func (l *Log) commitBatch(c *committer) {
 		l.next++
 	}
 	l.finish(c, s, len(c.batch))
+}
+
+// prepare looks r's door event up (a duplicate is answered with the stored
+// seq), then numbers r's event and seals its personal fields. With ok false
+// r is answered (a duplicate or an error) and takes no seq; dk is the door
+// key of a door event.
+func (l *Log) prepare(c *committer, r *request, nonce []byte, now time.Time, day uint32,
+	lookup func(dk []byte) (uint64, error)) (dk []byte, p sealed, ok bool) {
+	ev := &r.ev
+	if ev.Type == TypeDoor {
+		dk = doorKey(nil, ev.Lock, ev.Boot, ev.LockSeq)
+		seq, err := lookup(dk)
+		if err != nil {
+			r.err = fmt.Errorf("read door index: %w", err)
+			return nil, sealed{}, false
+		}
+		if seq != 0 {
+			r.seq, r.dup = seq, true
+			l.c.duplicates.Add(1)
+			return nil, sealed{}, false
+		}
+	}
+	ev.Seq, ev.Epoch, ev.Ingest = l.next, l.cfg.Epoch, now
+	p, err := l.seal(c, ev, day, nonce)
+	if err != nil {
+		r.err = err
+		return nil, sealed{}, false
+	}
+	return dk, p, true
 }
 
 // seal encrypts ev's personal fields under the (domain, day) key, creating

@@ -84,32 +84,21 @@ func (l *Log) commitStaged(c *committer) {
 	c.rec = c.rec[:stageRecHeader]
 	var entries, stored int64
 	expires := uint64(time.Now().Add(l.cfg.DedupeWindow).Unix()) // Badger's TTL clock
+	// Staged door keys first (this batch's too), then Badger.
+	lookup := func(dk []byte) (uint64, error) {
+		if seq := c.doors[string(dk)].seq; seq != 0 {
+			return seq, nil
+		}
+		if view == nil {
+			viewTs = l.vers.beginRead()
+			view = l.db.NewTransactionAt(viewTs, false)
+		}
+		return readU64(view, dk)
+	}
 	for i, r := range c.batch {
 		ev := &r.ev
-		var dk []byte
-		if ev.Type == TypeDoor {
-			dk = doorKey(nil, ev.Lock, ev.Boot, ev.LockSeq)
-			seq := c.doors[string(dk)].seq
-			if seq == 0 {
-				if view == nil {
-					viewTs = l.vers.beginRead()
-					view = l.db.NewTransactionAt(viewTs, false)
-				}
-				if seq, err = readU64(view, dk); err != nil {
-					r.err = fmt.Errorf("read door index: %w", err)
-					continue
-				}
-			}
-			if seq != 0 {
-				r.seq, r.dup = seq, true
-				l.c.duplicates.Add(1)
-				continue
-			}
-		}
-		ev.Seq, ev.Epoch, ev.Ingest = l.next, l.cfg.Epoch, now
-		p, err := l.seal(c, ev, day, nonces[i*nonceSize:(i+1)*nonceSize])
-		if err != nil {
-			r.err = err
+		dk, p, ok := l.prepare(c, r, nonces[i*nonceSize:(i+1)*nonceSize], now, day, lookup)
+		if !ok {
 			continue
 		}
 		if entries > 0 && (int64(len(c.rec))+int64(recordSizeBound(ev))+int64(len(dk))+64 >= maxSize || entries+2 >= maxEntries) {
