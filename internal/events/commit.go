@@ -233,13 +233,8 @@ func (l *Log) finish(c *committer, s *segment, end int) {
 }
 
 func (l *Log) commitBatch(c *committer) {
-	now := l.cfg.Now().UTC()
-	day := dayOf(now)
-	nonces, err := l.readNonces(c)
-	if err != nil {
-		for _, r := range c.batch {
-			r.err = err
-		}
+	now, day, nonces, ok := l.batchStart(c)
+	if !ok {
 		return
 	}
 	s := l.newSegment(0)

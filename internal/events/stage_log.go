@@ -53,13 +53,8 @@ type doorPending struct{ seq, batch uint64 }
 // holds the l.lead token.
 func (l *Log) commitStaged(c *committer) {
 	st := l.stage
-	now := l.cfg.Now().UTC()
-	day := dayOf(now)
-	nonces, err := l.readNonces(c)
-	if err != nil {
-		for _, r := range c.batch {
-			r.err = err
-		}
+	now, day, nonces, ok := l.batchStart(c)
+	if !ok {
 		return
 	}
 	// Door keys applied to Badger leave the pending set; the view opened
@@ -402,15 +397,21 @@ func countOps(payload []byte) int64 {
 	return n
 }
 
-// readNonces fills c.nonces with one fresh nonce per request of the batch.
-func (l *Log) readNonces(c *committer) ([]byte, error) {
+// batchStart reads the batch's ingest time and key day, and fills
+// c.nonces with one fresh nonce per request. If the random source fails,
+// every request of the batch fails with it and ok is false.
+func (l *Log) batchStart(c *committer) (now time.Time, day uint32, nonces []byte, ok bool) {
+	now = l.cfg.Now().UTC()
 	need := nonceSize * len(c.batch)
 	if cap(c.nonces) < need {
 		c.nonces = make([]byte, need)
 	}
-	nonces := c.nonces[:need]
+	nonces = c.nonces[:need]
 	if _, err := rand.Read(nonces); err != nil {
-		return nil, fmt.Errorf("read nonces: %w", err)
+		for _, r := range c.batch {
+			r.err = fmt.Errorf("read nonces: %w", err)
+		}
+		return now, 0, nil, false
 	}
-	return nonces, nil
+	return now, dayOf(now), nonces, true
 }
