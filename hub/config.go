@@ -53,8 +53,9 @@ type SiteConfig struct {
 	FlushInterval Duration `yaml:"flush_interval"`
 	// StageDir is where process durability keeps the event log's stage: a
 	// ring on a memory filesystem that appends are committed to, so a reply
-	// never waits for the disk (docs/store.md). Empty means /dev/shm when it
-	// is a memory filesystem with room (else none); StageNone means none;
+	// never waits for the disk (docs/store.md). Empty means systemd's
+	// $RUNTIME_DIRECTORY, else /dev/shm, when it is a memory filesystem with
+	// room (else none); StageNone means none;
 	// any other value must be an absolute path, and the hub does not start
 	// without the stage there.
 	StageDir string `yaml:"stage_dir"`

@@ -48,6 +48,7 @@ func TestSystemdUnit(t *testing.T) {
 	}
 	unit := string(b)
 	for _, want := range []string{"User=lockhub", "StateDirectory=lockhub", "ExecReload=/bin/kill -HUP $MAINPID",
+		"RuntimeDirectory=lockhub", "RuntimeDirectoryPreserve=yes", // the event log's stage survives a restart
 		"NoNewPrivileges=yes", "ProtectSystem=strict", "CapabilityBoundingSet=\n"} {
 		if !strings.Contains(unit, want) {
 			t.Errorf("lockhub.service lacks %q", want)

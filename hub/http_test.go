@@ -2,13 +2,17 @@ package hub_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lockhub/lockhub/devices/wire"
 	"github.com/lockhub/lockhub/hub"
+	"github.com/lockhub/lockhub/internal/events"
 )
 
 // TestReadAuth: the page and read API need the viewer or admin token once
@@ -304,5 +308,33 @@ func TestExplainerPostsCredentials(t *testing.T) {
 	code, _, _ = w.postForm(t, "/", url.Values{"lock": {"front-door"}, "member": {"alice"}}, "Sec-Fetch-Site", "cross-site")
 	if code != http.StatusForbidden {
 		t.Errorf("cross-site post = %d, want 403", code)
+	}
+}
+
+// TestStageInRuntimeDirectory: under systemd (RUNTIME_DIRECTORY set, a
+// tmpfs), the hub keeps its event log's stage there, not in /dev/shm, whose
+// files the unit's RemoveIPC= deletes when the service stops.
+func TestStageInRuntimeDirectory(t *testing.T) {
+	if events.DefaultStageDir() == "" {
+		t.Skip("no memory filesystem at /dev/shm to stand in for /run")
+	}
+	rt, err := os.MkdirTemp("/dev/shm", "lockhub-runtime-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(rt) })
+	t.Setenv("RUNTIME_DIRECTORY", rt)
+	data := t.TempDir()
+	startWeb(t, webYAML(data, ""))
+	path, err := events.StagePath(rt, filepath.Join(data, "events"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("no stage in the runtime directory: %v", err)
+	}
+	shm, _ := events.StagePath("/dev/shm", filepath.Join(data, "events"))
+	if _, err := os.Stat(shm); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a stage in /dev/shm too: %v", err)
 	}
 }

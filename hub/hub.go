@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -135,7 +136,11 @@ func New(cfg *Config, deps Deps) (_ *Hub, err error) {
 	stageDir, stageOptional := cfg.Site.StageDir, false
 	switch stageDir {
 	case "":
-		stageDir, stageOptional = events.DefaultStageDir(), true
+		// systemd's RuntimeDirectory= (a tmpfs under /run, kept across
+		// restarts with RuntimeDirectoryPreserve=; the shipped unit has it)
+		// before /dev/shm, which a unit's RemoveIPC= empties when it stops.
+		rt, _, _ := strings.Cut(os.Getenv("RUNTIME_DIRECTORY"), ":")
+		stageDir, stageOptional = events.MemoryDir(rt, "/dev/shm"), true
 	case StageNone:
 		stageDir = ""
 	}

@@ -10,22 +10,26 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// DefaultStageDir is where a hub keeps its event log's stage when the
-// configuration does not say: /dev/shm if it is a memory filesystem the hub
-// may write, else "" (no stage: process-durable appends write Badger
-// directly).
-func DefaultStageDir() string {
-	const dir = "/dev/shm"
-	if !stageSupported || !isMemoryFS(dir) {
-		return ""
+// DefaultStageDir is MemoryDir("/dev/shm").
+func DefaultStageDir() string { return MemoryDir("/dev/shm") }
+
+// MemoryDir returns the first of dirs that is a directory on a memory
+// filesystem the process may write, or "" (no stage: process-durable
+// appends write Badger directly).
+func MemoryDir(dirs ...string) string {
+	for _, dir := range dirs {
+		if dir == "" || !stageSupported || !isMemoryFS(dir) {
+			continue
+		}
+		f, err := os.CreateTemp(dir, ".lockhub-probe-*")
+		if err != nil {
+			continue
+		}
+		f.Close()
+		os.Remove(f.Name())
+		return dir
 	}
-	f, err := os.CreateTemp(dir, ".lockhub-probe-*")
-	if err != nil {
-		return ""
-	}
-	f.Close()
-	os.Remove(f.Name())
-	return dir
+	return ""
 }
 
 // settleWait bounds how long a read waits for the mover before it reads
