@@ -410,8 +410,11 @@ func (s *Server) EstablishConnection(listener string, c net.Conn) error {
 // 3 KiB) on its stack: with about 1 KiB in use while parked, the collector
 // shrinks an idle connection's stack to 4 KiB instead of keeping 16 KiB.
 func (s *Server) attachClient(cl *Client, listener string) error {
+	if !s.Listeners.Enter() { // fork: not while CloseAll waits (FORK.md change 12)
+		cl.Stop(packets.ErrServerShuttingDown)
+		return packets.ErrServerShuttingDown
+	}
 	defer s.Listeners.ClientsWg.Done()
-	s.Listeners.ClientsWg.Add(1)
 
 	defer cl.stopWriter() // fork: no write goroutine; wait for a running drain (see Client.drain)
 	defer cl.Stop(nil)

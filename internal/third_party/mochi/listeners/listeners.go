@@ -42,7 +42,24 @@ type Listener interface {
 type Listeners struct {
 	ClientsWg sync.WaitGroup      // a waitgroup that waits for all clients in all listeners to finish.
 	internal  map[string]Listener // a map of active listeners.
+	closing   bool                // fork: CloseAll has begun; guarded by the mutex
 	sync.RWMutex
+}
+
+// Enter counts a client connection in ClientsWg, unless CloseAll has begun,
+// in which case it reports false and the caller must drop the connection.
+//
+// fork: upstream's attachClient called ClientsWg.Add directly, which could
+// run while CloseAll was already in ClientsWg.Wait (a connection accepted
+// as the server closed): a WaitGroup misuse the race detector reports.
+func (l *Listeners) Enter() bool {
+	l.Lock()
+	defer l.Unlock()
+	if l.closing {
+		return false
+	}
+	l.ClientsWg.Add(1)
+	return true
 }
 
 // New returns a new instance of Listeners.
@@ -119,14 +136,15 @@ func (l *Listeners) Close(id string, closer CloseFn) {
 
 // CloseAll iterates and closes all registered listeners.
 func (l *Listeners) CloseAll(closer CloseFn) {
-	l.RLock()
+	l.Lock() // fork: and no client enters from here (Enter)
+	l.closing = true
 	i := 0
 	ids := make([]string, len(l.internal))
 	for id := range l.internal {
 		ids[i] = id
 		i++
 	}
-	l.RUnlock()
+	l.Unlock()
 
 	for _, id := range ids {
 		l.Close(id, closer)

@@ -180,3 +180,23 @@ func TestCloseAllListeners(t *testing.T) {
 	require.True(t, closed["t2"])
 	require.True(t, closed["t3"])
 }
+
+// fork: no client enters once CloseAll has begun, so ClientsWg.Add never
+// runs while CloseAll waits (FORK.md change 12).
+func TestEnterRefusedAfterCloseAll(t *testing.T) {
+	l := New()
+	require.True(t, l.Enter())
+	done := make(chan struct{})
+	go func() {
+		l.CloseAll(func(string) {})
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatal("CloseAll returned while a client was in")
+	case <-time.After(50 * time.Millisecond):
+	}
+	l.ClientsWg.Done()
+	<-done
+	require.False(t, l.Enter())
+}

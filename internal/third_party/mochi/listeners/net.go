@@ -65,8 +65,8 @@ func (l *Net) Serve(establish EstablishFn) {
 
 		if atomic.LoadUint32(&l.end) == 0 {
 			go func() {
-				err = establish(l.id, conn)
-				if err != nil {
+				// fork: its own err; upstream's goroutines shared the loop's (a data race).
+				if err := establish(l.id, conn); err != nil {
 					l.log.Warn("", "error", err)
 				}
 			}()
