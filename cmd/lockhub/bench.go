@@ -35,6 +35,7 @@ processes as "lockhub bench -child hub|responder|locks -spec JSON".`,
 			spec := fs.String("spec", "", "internal: the child's JSON spec")
 			hubEnv := fs.String("hub-env", "", "space-separated `VAR=value` settings added to the hub processes' environment (diagnostics such as GODEBUG=gctrace=1); not with -doc")
 			traceRuns := fs.Bool("trace", false, "diagnostic: record each traffic run on a lockhub hub with runtime/trace into -out; not with -doc")
+			systems := fs.String("systems", "", "diagnostic: comma-separated `systems` (process, mosquitto, disk) for the round trips and the throughput search (empty: all); not with -doc")
 			only := fs.String("only", "", "comma-separated `scenarios` to run (go, roundtrip, throughput, profile, connect; empty: all); not with -doc")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) != 0 {
@@ -54,16 +55,29 @@ processes as "lockhub bench -child hub|responder|locks -spec JSON".`,
 				if *hubEnv != "" && *doc != "" {
 					return usagef("-hub-env changes what is measured: give -md, not -doc")
 				}
+				var sys []string
+				if *systems != "" {
+					if *doc != "" {
+						return usagef("-systems writes a partial run: give -md, not -doc")
+					}
+					names := map[string]string{"process": bench.SysProcess, "mosquitto": bench.SysMosquitto, "disk": bench.SysDisk}
+					for _, n := range strings.Split(*systems, ",") {
+						if names[n] == "" {
+							return usagef("-systems: unknown system %q (have process, mosquitto, disk)", n)
+						}
+						sys = append(sys, names[n])
+					}
+				}
 				if *traceRuns && *doc != "" {
 					return usagef("-trace changes what is measured: give -md, not -doc")
 				}
-				return runBench(ctx, e, *quick, names, strings.Fields(*hubEnv), *traceRuns, *out, *doc, *md)
+				return runBench(ctx, e, *quick, names, sys, strings.Fields(*hubEnv), *traceRuns, *out, *doc, *md)
 			}
 		},
 	}
 }
 
-func runBench(ctx context.Context, e *env, quick bool, only, hubEnv []string, traceRuns bool, out, doc, md string) error {
+func runBench(ctx context.Context, e *env, quick bool, only, systems, hubEnv []string, traceRuns bool, out, doc, md string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -96,7 +110,7 @@ func runBench(ctx context.Context, e *env, quick bool, only, hubEnv []string, tr
 	if err != nil {
 		return err
 	}
-	res, runErr := bench.Execute(ctx, bench.Options{Plan: plan, Quick: quick, Exe: exe, ModuleDir: wd, WorkDir: work, OutDir: absOut, Log: e.stderr, HubEnv: hubEnv, Trace: traceRuns})
+	res, runErr := bench.Execute(ctx, bench.Options{Plan: plan, Quick: quick, Exe: exe, ModuleDir: wd, WorkDir: work, OutDir: absOut, Log: e.stderr, HubEnv: hubEnv, Trace: traceRuns, Systems: systems})
 	if res != nil {
 		if err := bench.WriteJSON(filepath.Join(out, "results.json"), res); err != nil {
 			return err

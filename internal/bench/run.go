@@ -39,6 +39,10 @@ type Options struct {
 	// Trace, a diagnostic: each traffic run on a lockhub hub is recorded
 	// with runtime/trace into OutDir (trace-<n>-<system>.out).
 	Trace bool
+	// Systems, a diagnostic: when set, the round trips and the throughput
+	// search run only on the named systems (SysProcess, SysMosquitto,
+	// SysDisk); empty means all three.
+	Systems []string
 }
 
 // system is one broker side of the round-trip comparison.
@@ -191,14 +195,20 @@ func (h *harness) compare(ctx context.Context) error {
 		{SysMosquitto, urlM, func() []int { return []int{mq.pid(), rp.pid()} }, nil},
 		{SysDisk, urlD, func() []int { return []int{hd.pid()} }, hd},
 	}
-	for _, n := range h.o.Plan.LockCounts {
-		h.roundTrips(ctx, systems, n)
+	process := systems[0]
+	if len(h.o.Systems) > 0 {
+		systems = slices.DeleteFunc(systems, func(s system) bool { return !slices.Contains(h.o.Systems, s.name) })
 	}
-	if len(h.o.Plan.StepRates) > 0 {
-		h.stepUp(ctx, systems)
+	if len(systems) > 0 {
+		for _, n := range h.o.Plan.LockCounts {
+			h.roundTrips(ctx, systems, n)
+		}
+		if len(h.o.Plan.StepRates) > 0 {
+			h.stepUp(ctx, systems)
+		}
 	}
 	if h.o.Plan.ProfileLocks > 0 {
-		h.profile(ctx, systems[0])
+		h.profile(ctx, process)
 	}
 	return nil
 }
