@@ -29,8 +29,10 @@
 // within FlushInterval, appends whose callers gave up waiting.
 //
 // With DurabilityProcess, Append returns once the transaction is in
-// Badger's memory-mapped WAL, which survives a kill of the process, and a
-// syncer calls DB.Sync within FlushInterval. The syncer holds the commit
+// Badger's memory-mapped WAL and value log (event records go to the value
+// log: log.go, eventValueThreshold), which survive a kill of the process,
+// or in the stage (stage.go), and a syncer calls DB.Sync within
+// FlushInterval. The syncer holds the commit
 // token while it syncs: a commit writing into WAL pages under msync stalls
 // on page faults, so appends queue for the sync instead and are committed
 // together after it. With
@@ -45,7 +47,9 @@
 // until PruneBefore removes them by age. When the outbox exceeds
 // MaxOutboxEvents, the oldest un-uploaded events are dropped and a gap
 // record (range, reason "outbox_full") is appended, itself to be uploaded,
-// so the receiver sees a declared drop rather than a loss.
+// so the receiver sees a declared drop rather than a loss. Records found
+// unreadable when the log opens (their value-log data lost to a power cut
+// before its sync, log.go dropUnreadable) get gap records too.
 //
 // The uploader (sync/upload, which cannot import this package) reads the
 // outbox in its JSON wire form, schema v1 of docs/events.md (PeekWire,

@@ -43,6 +43,11 @@ func ParseType(s string) (Type, error) {
 // outbox cap made it drop un-uploaded events.
 const GapOutboxFull = "outbox_full"
 
+// GapUnreadable is the GapReason of the gap record the log writes when it
+// opens and finds its newest records unreadable: their data had not
+// reached the disk before a power loss or an OS crash (Log.dropUnreadable).
+const GapUnreadable = "unreadable"
+
 // Personal holds the fields of an event that identify a person. They are
 // stored encrypted under a per-domain, per-UTC-day key kept outside Badger
 // and read back empty (with Event.Scrubbed set) once that key is destroyed.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -125,6 +127,30 @@ func (c *Config) setDefaults() error {
 	return nil
 }
 
+// eventValueThreshold: with process durability, values of this size and
+// more (event records, and the uploader's state; not the door index, the
+// outbox pointer or the stage marker, of 8 to 24 bytes) go to Badger's
+// value log, and the LSM tree holds only keys and value pointers.
+// An event log is append-only, and in the tree its records were what
+// memtable flushes and compactions rewrote: each table built cost a 3 MiB
+// index builder and twice the table's size in buffers, all on the Go heap,
+// and those bursts (about 100 MB within a second) set off the collections
+// that broke the throughput search's steps (docs/performance.md). In the
+// value log a record is written once. BenchmarkAppendProcess, 600,000
+// appends: 810 → 472 MB allocated, 2.5 → 2.1 µs per append.
+//
+// With disk durability the records stay in the tree: Badger syncs the
+// value log and the memtable's WAL separately, and two fsyncs per group
+// commit would double the cost of every answer.
+const eventValueThreshold = 32
+
+func valueThreshold(d Durability) int64 {
+	if d == DurabilityDisk {
+		return badger.DefaultOptions("").ValueThreshold
+	}
+	return eventValueThreshold
+}
+
 // Log is the hub's durable event log: the outbox the uploader drains and
 // the local audit copy. It is safe for concurrent use.
 type Log struct {
@@ -156,6 +182,9 @@ type Log struct {
 	wmu sync.Mutex
 
 	slowLogged time.Time // last "sync slow" log; owned by the syncer
+	// markWrite is the version of the last m/synced write (recover, then
+	// the syncer, which owns it once running).
+	markWrite uint64
 
 	next    uint64 // next seq; owned by the holder of lead
 	lastSeq atomic.Uint64
@@ -166,8 +195,8 @@ type Log struct {
 }
 
 type counters struct {
-	appended, duplicates, dropped, gaps, batches, writes, syncs, syncErrors, decryptFailures atomic.Uint64
-	syncNanos, syncMaxNanos, slowSyncs                                                       atomic.Uint64
+	appended, duplicates, dropped, gaps, unreadable, batches, writes, syncs, syncErrors, decryptFailures atomic.Uint64
+	syncNanos, syncMaxNanos, slowSyncs                                                                   atomic.Uint64
 }
 
 // Stats are the log's counters since Open and its outbox position.
@@ -178,9 +207,10 @@ type Stats struct {
 	Appended  uint64 // events stored
 	// Duplicates counts door events recognised as already stored.
 	Duplicates uint64
-	// Dropped counts events dropped by the outbox cap; Gaps the gap records
+	// Dropped counts events dropped by the outbox cap, Unreadable those
+	// found unreadable at Open (Log.dropUnreadable); Gaps the gap records
 	// written for them.
-	Dropped, Gaps uint64
+	Dropped, Unreadable, Gaps uint64
 	// Batches counts committer rounds, Writes Badger transactions (with
 	// DurabilityDisk each is one fsync), Syncs the background syncs
 	// (DurabilityProcess).
@@ -227,6 +257,7 @@ func Open(cfg Config) (*Log, error) {
 		// mmapped tables, so a block cache would only cost memory.
 		WithCompression(options.None).WithBlockCacheSize(0).WithIndexCacheSize(4 << 20).
 		WithValueLogFileSize(16 << 20).WithNumCompactors(2).WithBaseTableSize(1 << 20).
+		WithValueThreshold(valueThreshold(cfg.Durability)).
 		WithDetectConflicts(false). // the committer is the only writer of e/ and d/
 		WithMetricsEnabled(false).
 		WithSyncWrites(cfg.Durability == DurabilityDisk).
@@ -278,27 +309,180 @@ func Open(cfg Config) (*Log, error) {
 }
 
 // recover reads the outbox pointer and finds the next seq: one past the
-// highest of the last stored event and the outbox pointer.
+// highest of the last stored event and the outbox pointer. Records written
+// after the synced mark (m/synced) are read back, and those that cannot be
+// read are dropped with a gap record (dropUnreadable); then the log syncs
+// and sets the mark past everything it holds.
 func (l *Log) recover() error {
-	return l.view(func(txn *badger.Txn) error {
-		acked, err := readU64(txn, []byte(keyAcked))
-		if err != nil {
+	var acked, last, mark uint64
+	var lost []uint64 // unreadable records, newest first
+	err := l.view(func(txn *badger.Txn) error {
+		var err error
+		if acked, err = readU64(txn, []byte(keyAcked)); err != nil {
 			return fmt.Errorf("read outbox pointer: %w", err)
 		}
-		last := acked
+		if mark, err = readU64(txn, []byte(keySynced)); err != nil {
+			return fmt.Errorf("read synced mark: %w", err)
+		}
+		last = acked
+		// Values are read lazily, so a value that is gone shows as an
+		// error of that item, not of the iteration.
 		it := txn.NewIterator(badger.IteratorOptions{Reverse: true, Prefix: []byte(prefixEvent)})
 		defer it.Close()
-		it.Seek(eventKey(nil, ^uint64(0)))
-		if it.Valid() {
-			if s, ok := seqOfKey(it.Item().Key()); ok {
-				last = max(last, s)
+		for it.Seek(eventKey(nil, ^uint64(0))); it.Valid(); it.Next() {
+			item := it.Item()
+			s, ok := seqOfKey(item.Key())
+			if !ok {
+				break
+			}
+			last = max(last, s)
+			// Records are written in seq order with rising versions: all
+			// older ones are at or below the mark too.
+			if item.Version() <= mark {
+				break
+			}
+			if !readable(item) {
+				lost = append(lost, s)
 			}
 		}
-		l.next = last + 1
-		l.lastSeq.Store(last)
-		l.acked.Store(acked)
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	l.next = last + 1
+	l.lastSeq.Store(last)
+	l.acked.Store(acked)
+	if err := l.checkUploadState(mark); err != nil {
+		return err
+	}
+	if len(lost) > 0 {
+		if err := l.dropUnreadable(lost); err != nil {
+			return err
+		}
+	}
+	if err := l.db.Sync(); err != nil {
+		return fmt.Errorf("sync after recovery: %w", err)
+	}
+	mark = l.vers.visible.Load()
+	if l.cfg.Durability == DurabilityDisk {
+		// Every value written from now on is synced before its commit
+		// returns: nothing after this point needs reading back.
+		mark = math.MaxUint64
+	}
+	return l.setSyncedMark(mark)
+}
+
+// setSyncedMark stores m/synced = mark: every e/ record and uploader state
+// of version at or below it has its value on disk (see dropUnreadable).
+// The mark's own write reaches the disk with the next sync that new
+// records cause, or Close's; it does not ask for one (an idle log would
+// then sync once more for nothing). Until then an older mark stands, and an
+// Open after a crash reads back a little more.
+func (l *Log) setSyncedMark(mark uint64) error {
+	v, err := l.updateVersion(func(txn *badger.Txn) error { return txn.Set([]byte(keySynced), u64(mark)) })
+	if err != nil {
+		return fmt.Errorf("write synced mark: %w", err)
+	}
+	l.markWrite = v
+	return nil
+}
+
+// checkUploadState deletes an uploader state record written after the
+// synced mark whose value cannot be read (lost with the value log's
+// unsynced end, as dropUnreadable explains), so the uploader starts
+// without it, as it does with a record it cannot decode.
+func (l *Log) checkUploadState(mark uint64) error {
+	var lost bool
+	err := l.view(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(keyUploadState))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		lost = item.Version() > mark && item.Value(func([]byte) error { return nil }) != nil
+		return nil
+	})
+	if err != nil || !lost {
+		return err
+	}
+	l.log.Warn("event log: uploader state unreadable after a crash; the uploader starts without it")
+	return l.update(func(txn *badger.Txn) error { return txn.Delete([]byte(keyUploadState)) })
+}
+
+// readable says whether an e/ item's value can be read and is a record.
+func readable(item *badger.Item) bool {
+	ok := false
+	err := item.Value(func(v []byte) error {
+		_, ok = recordIngest(v)
+		return nil
+	})
+	return err == nil && ok
+}
+
+// dropUnreadable deletes records that cannot be read (lost, in any order)
+// and, for those not yet uploaded, writes a gap record (GapUnreadable), so
+// the receiver sees a declared loss.
+//
+// With process durability the records live in Badger's value log
+// (eventValueThreshold), which Badger writes before the memtable's WAL and
+// syncs after it, and the kernel may write either's pages back first.
+// After a power loss or an OS crash the WAL may thus hold pointers to
+// value-log data that never reached the disk: such a value reads as an
+// error or as zeros. Only records written after the last sync can be hit,
+// which is why the syncer keeps m/synced (the version below which every
+// value is on disk) and recover reads back only the records above it.
+// They need not be the newest few in seq order: Badger writes a
+// transaction's entries to the value log in map order. Their events were
+// acknowledged but not yet synced, which is what process durability allows
+// a power loss to take (docs/store.md); a kill of the process alone loses
+// nothing, as the pages are in the kernel's cache.
+func (l *Log) dropUnreadable(lost []uint64) error {
+	slices.Sort(lost)
+	acked := l.acked.Load()
+	// One gap record per run of consecutive lost seqs not yet uploaded.
+	now := l.cfg.Now().UTC()
+	var gaps []Event
+	for _, s := range lost {
+		switch {
+		case s <= acked:
+		case len(gaps) > 0 && gaps[len(gaps)-1].GapTo == s-1:
+			gaps[len(gaps)-1].GapTo = s
+		default:
+			gaps = append(gaps, Event{Epoch: l.cfg.Epoch, Time: now, Ingest: now, Type: TypeGap,
+				GapFrom: s, GapTo: s, GapReason: GapUnreadable})
+		}
+	}
+	for chunk := range slices.Chunk(gaps, deleteChunk) {
+		err := l.update(func(txn *badger.Txn) error {
+			for i := range chunk {
+				chunk[i].Seq = l.next + uint64(i)
+				if err := txn.Set(eventKey(nil, chunk[i].Seq), appendRecord(nil, &chunk[i], sealed{})); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("write gap records for unreadable events: %w", err)
+		}
+		l.next += uint64(len(chunk))
+		l.lastSeq.Store(l.next - 1)
+		l.c.gaps.Add(uint64(len(chunk)))
+	}
+	keys := make([][]byte, 0, len(lost))
+	for _, s := range lost {
+		keys = append(keys, eventKey(nil, s))
+	}
+	if err := l.deleteKeys(keys); err != nil {
+		return fmt.Errorf("delete unreadable events: %w", err)
+	}
+	l.c.unreadable.Add(uint64(len(lost)))
+	l.log.Warn("event log: events unreadable after a crash; dropped", "from_seq", lost[0], "to_seq", lost[len(lost)-1],
+		"count", len(lost), "gap_records", len(gaps))
+	return nil
 }
 
 // Run runs the value-log GC until ctx ends. The committer and the syncer
@@ -355,6 +539,9 @@ func (l *Log) syncLoop() {
 			}
 		}
 		start := time.Now()
+		// Every write at or below visible has finished, so this sync puts
+		// its values on disk.
+		covered := l.vers.visible.Load()
 		err := l.db.Sync()
 		held := time.Since(start)
 		if l.stage == nil {
@@ -371,6 +558,13 @@ func (l *Log) syncLoop() {
 			continue
 		}
 		l.c.syncs.Add(1)
+		// Raise the synced mark unless the mark's own write is all that
+		// happened since (else an idle log would sync forever).
+		if covered > l.markWrite {
+			if err := l.setSyncedMark(covered); err != nil {
+				l.log.Warn("event log: synced mark not written", "err", err)
+			}
+		}
 		if failing {
 			l.log.Info("event log sync recovered")
 			failing = false
@@ -456,6 +650,7 @@ func (l *Log) Stats() Stats {
 		Duplicates:      l.c.duplicates.Load(),
 		Dropped:         l.c.dropped.Load(),
 		Gaps:            l.c.gaps.Load(),
+		Unreadable:      l.c.unreadable.Load(),
 		Batches:         l.c.batches.Load(),
 		Writes:          l.c.writes.Load(),
 		Syncs:           l.c.syncs.Load(),

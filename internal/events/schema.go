@@ -12,6 +12,7 @@ import (
 //	d/<len:1><lock><boot:4 BE><lock seq:8 BE>      door dedupe index -> seq:8 BE, with a TTL
 //	m/acked                                        outbox pointer: every seq <= it is uploaded (or dropped)
 //	m/upload                                       the uploader's state record (uploadstate.go), opaque here
+//	m/synced                                       version: every value written at or below it is on disk (log.go, dropUnreadable)
 //
 // The outbox is the range (m/acked, last seq]; the audit copy is every e/
 // record, pruned by age (PruneBefore) and by the outbox cap. Both delete only
@@ -21,6 +22,7 @@ const (
 	prefixEvent = "e/"
 	prefixDoor  = "d/"
 	keyAcked    = "m/acked"
+	keySynced   = "m/synced"
 )
 
 const eventKeyLen = 2 + 8

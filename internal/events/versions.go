@@ -114,12 +114,18 @@ func (l *Log) view(fn func(txn *badger.Txn) error) error {
 
 // update runs fn in a write transaction and commits it.
 func (l *Log) update(fn func(txn *badger.Txn) error) error {
+	_, err := l.updateVersion(fn)
+	return err
+}
+
+// updateVersion is update, returning the transaction's commit version.
+func (l *Log) updateVersion(fn func(txn *badger.Txn) error) (uint64, error) {
 	readTs, commitTs := l.vers.beginWrite()
 	defer l.vers.endWrite(commitTs)
 	txn := l.db.NewTransactionAt(readTs, true)
 	defer txn.Discard()
 	if err := fn(txn); err != nil {
-		return err
+		return commitTs, err
 	}
-	return txn.CommitAt(commitTs, nil)
+	return commitTs, txn.CommitAt(commitTs, nil)
 }
