@@ -18,6 +18,7 @@ import (
 
 	"github.com/rs/xid"
 
+	"github.com/mochi-mqtt/server/v2/mempool"
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
@@ -721,7 +722,11 @@ func (cl *Client) WritePacket(pk packets.Packet) error {
 	}
 
 	var err error
-	buf := new(bytes.Buffer)
+	// fork: a pooled buffer, not one per packet; it is written to the
+	// connection or copied into outbuf before WritePacket returns, and an
+	// OnPacketSent hook must not keep the bytes it is given.
+	buf := mempool.GetBuffer()
+	defer mempool.PutBuffer(buf)
 	switch pk.FixedHeader.Type {
 	case packets.Connect:
 		err = pk.ConnectEncode(buf)

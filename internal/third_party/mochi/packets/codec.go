@@ -126,6 +126,19 @@ func encodeString(val string) []byte {
 	return append(buf, []byte(val)...)
 }
 
+// writeString writes val as an MQTT string (length, then bytes) to b,
+// without encodeString's intermediate slice (fork).
+func writeString(b *bytes.Buffer, val string) {
+	writeUint16(b, uint16(len(val)))
+	b.WriteString(val)
+}
+
+// writeUint16 writes val big-endian to b (fork).
+func writeUint16(b *bytes.Buffer, val uint16) {
+	b.WriteByte(byte(val >> 8))
+	b.WriteByte(byte(val))
+}
+
 // encodeLength writes length bits for the header.
 func encodeLength(b *bytes.Buffer, length int64) {
 	// 1.5.5 Variable Byte Integer encode non-normative

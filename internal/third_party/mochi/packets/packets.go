@@ -674,13 +674,13 @@ func (pk *Packet) PublishEncode(buf *bytes.Buffer) error {
 	nb := mempool.GetBuffer()
 	defer mempool.PutBuffer(nb)
 
-	nb.Write(encodeString(pk.TopicName)) // [MQTT-3.3.2-1]
+	writeString(nb, pk.TopicName) // [MQTT-3.3.2-1]; fork: no encodeString copy per publish
 
 	if pk.FixedHeader.Qos > 0 {
 		if pk.PacketID == 0 {
 			return ErrProtocolViolationNoPacketID // [MQTT-2.2.1-2]
 		}
-		nb.Write(encodeUint16(pk.PacketID))
+		writeUint16(nb, pk.PacketID)
 	}
 
 	if pk.ProtocolVersion == 5 {
