@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -373,7 +374,9 @@ func (b *ExternalBroker) handle(x extMsg) {
 // the lock's topic of the given kind.
 func (b *ExternalBroker) replier(lock, kind string) func([]byte) {
 	return func(payload []byte) {
-		if err := b.publishQoS(LockTopic(lock, kind), payload, 0); err != nil {
+		// paho sends asynchronously and keeps the slice until then; the
+		// caller may reuse payload once reply returns (RequestHandler).
+		if err := b.publishQoS(LockTopic(lock, kind), slices.Clone(payload), 0); err != nil {
 			b.log.Warn("mqtt reply not published", "lock", lock, "kind", kind, "error", err)
 		}
 	}

@@ -2,11 +2,13 @@ package devices
 
 // RequestHandler receives a lock's requests (publishes by the lock itself on
 // its own req topic). payload is read-only and stays valid after the call.
-// reply publishes one response (QoS 1) to the lock: to the MQTT 5 response
+// reply publishes one response (QoS 0, docs/protocol.md §2) to the lock:
+// to the MQTT 5 response
 // topic with the request's correlation data copied, when the request carried
 // them, else to the lock's res topic. correlated says whether the request
 // carried MQTT 5 correlation data (then the payload may omit its id). reply may be called from any goroutine,
-// also after HandleRequest has returned; call it at most once.
+// also after HandleRequest has returned; call it at most once. reply does not
+// keep its payload: the caller may reuse the slice once reply returns.
 //
 // HandleRequest runs on the publishing connection's read goroutine: while it
 // runs, that connection's next packets wait (other locks are not affected).

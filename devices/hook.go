@@ -238,17 +238,17 @@ func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
 	}
 	switch kind {
 	case KindReq:
-		b.metrics.lockMessages.WithLabelValues(KindReq).Inc()
+		b.metrics.reqMessages.Inc()
 		if b.requests != nil {
 			b.requests.HandleRequest(s.name, pk.Payload, len(pk.Properties.CorrelationData) > 0, b.replier(s, KindRes, pk.Properties))
 		}
 	case KindEvt:
-		b.metrics.lockMessages.WithLabelValues(KindEvt).Inc()
+		b.metrics.evtMessages.Inc()
 		if b.events != nil {
 			b.events.HandleEvent(s.name, pk.Payload, b.replier(s, KindAck, pk.Properties))
 		}
 	case KindState:
-		b.metrics.lockMessages.WithLabelValues(KindState).Inc()
+		b.metrics.stateMessages.Inc()
 		if b.states != nil {
 			b.states.HandleState(s.name, pk.Payload)
 		}
@@ -261,7 +261,7 @@ func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
 // lock's topic of that kind.
 func (b *Broker) replier(s *session, kind string, props packets.Properties) func([]byte) {
 	lock := s.name
-	own := LockTopic(lock, kind)
+	own := s.ownTopic(kind)
 	topic := cmp.Or(props.ResponseTopic, own)
 	// The direct path caches its answer per (connection, kind), which holds
 	// for the lock's own topic of that kind only.

@@ -39,7 +39,9 @@ type metrics struct {
 	throttled    *prometheus.CounterVec
 	dropped      prometheus.Counter
 	lockMessages *prometheus.CounterVec
-	replies      *prometheus.CounterVec
+	// lockMessages by kind, looked up once: a message does not hash labels.
+	reqMessages, evtMessages, stateMessages prometheus.Counter
+	replies                                 *prometheus.CounterVec
 	// replies' two series, resolved once (one per reply on the hot path)
 	repliesDirect, repliesBroker prometheus.Counter
 }
@@ -97,9 +99,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, v := range []string{scopeClientID, scopeRemote} {
 		m.throttled.WithLabelValues(v)
 	}
-	for _, v := range []string{KindReq, KindEvt, KindState} {
-		m.lockMessages.WithLabelValues(v)
-	}
+	m.reqMessages = m.lockMessages.WithLabelValues(KindReq)
+	m.evtMessages = m.lockMessages.WithLabelValues(KindEvt)
+	m.stateMessages = m.lockMessages.WithLabelValues(KindState)
 	m.repliesDirect = m.replies.WithLabelValues(pathDirect)
 	m.repliesBroker = m.replies.WithLabelValues(pathBroker)
 	if reg == nil {

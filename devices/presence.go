@@ -56,6 +56,23 @@ type session struct {
 	// at which a reply of that kind was found deliverable straight to this
 	// connection (0: not known). Only that positive answer is cached.
 	direct [2]atomic.Uint64
+
+	// replyTopics[replySlot(kind)] is the lock's own topic of that reply
+	// kind, made on first use by the connection's goroutine (the only one
+	// that publishes for it), so a request does not build it each time.
+	replyTopics [2]string
+}
+
+// ownTopic returns the lock's topic of a reply kind (KindRes, KindAck).
+func (s *session) ownTopic(kind string) string {
+	i := replySlot(kind)
+	if i < 0 {
+		return LockTopic(s.name, kind)
+	}
+	if s.replyTopics[i] == "" {
+		s.replyTopics[i] = LockTopic(s.name, kind)
+	}
+	return s.replyTopics[i]
 }
 
 // replySlot is the session.direct index of a reply kind, -1 for a kind

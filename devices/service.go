@@ -118,7 +118,13 @@ type Service struct {
 
 	kpMu  sync.Mutex
 	fails map[string]*pinFailures
+
+	// replyBufs holds *replyBuf: a reply's encoding would escape to the
+	// heap through the reply callback, one allocation per request.
+	replyBufs sync.Pool
 }
+
+type replyBuf struct{ b [256]byte }
 
 type pinFailures struct {
 	count int
@@ -155,7 +161,8 @@ func NewService(kp KeypadConfig, d ServiceDeps) (*Service, error) {
 	}
 	return &Service{
 		d: d, log: d.Logger.With("component", "locks"), keypad: kp, m: m,
-		fails: make(map[string]*pinFailures),
+		fails:     make(map[string]*pinFailures),
+		replyBufs: sync.Pool{New: func() any { return new(replyBuf) }},
 	}, nil
 }
 
@@ -226,9 +233,10 @@ func (s *Service) HandleRequest(lock string, payload []byte, correlated bool, re
 	}
 	// Counted before the reply leaves, so anyone who has seen the reply
 	// (the lock, a test, an operator) finds it counted.
-	s.m.decisions.WithLabelValues(resultLabel(d), d.Reason.String()).Inc()
-	var buf [256]byte
-	reply(wire.AppendResponse(buf[:0], &resp))
+	s.m.decided(d)
+	rb := s.replyBufs.Get().(*replyBuf)
+	reply(wire.AppendResponse(rb.b[:0], &resp)) // reply keeps no reference (RequestHandler)
+	s.replyBufs.Put(rb)
 	s.m.latency.Observe(s.d.Now().Sub(start).Seconds())
 }
 

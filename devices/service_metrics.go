@@ -10,7 +10,10 @@ import (
 )
 
 type serviceMetrics struct {
-	decisions      *prometheus.CounterVec
+	decisions *prometheus.CounterVec
+	// byReason[r] is decisions' counter for reason r (its result follows
+	// from it), looked up once: a decision does not hash labels.
+	byReason       []prometheus.Counter
 	latency        prometheus.Histogram
 	requestErrors  *prometheus.CounterVec
 	eventErrors    *prometheus.CounterVec
@@ -63,11 +66,10 @@ func newServiceMetrics(reg prometheus.Registerer) (*serviceMetrics, error) {
 		}, []string{"command"}),
 	}
 	for _, r := range policy.Reasons() {
-		res := "denied"
-		if r == policy.ReasonAllowed {
-			res = "granted"
+		if int(r) >= len(m.byReason) {
+			m.byReason = append(m.byReason, make([]prometheus.Counter, int(r)+1-len(m.byReason))...)
 		}
-		m.decisions.WithLabelValues(res, r.String())
+		m.byReason[r] = m.decisions.WithLabelValues(resultLabel(policy.Decision{Reason: r}), r.String())
 	}
 	for _, c := range wire.ErrorCodes() {
 		m.requestErrors.WithLabelValues(c.String())
@@ -83,4 +85,13 @@ func newServiceMetrics(reg prometheus.Registerer) (*serviceMetrics, error) {
 		return nil, fmt.Errorf("register lock service metrics: %w", err)
 	}
 	return m, nil
+}
+
+// decided counts one decision.
+func (m *serviceMetrics) decided(d policy.Decision) {
+	if int(d.Reason) < len(m.byReason) && m.byReason[d.Reason] != nil {
+		m.byReason[d.Reason].Inc()
+		return
+	}
+	m.decisions.WithLabelValues(resultLabel(d), d.Reason.String()).Inc()
 }
