@@ -47,7 +47,7 @@ func FullPlan() Plan {
 	return Plan{
 		Members: 100_000, GrantsPer: 5,
 		LockCounts: []int{100, 1000, 5000}, Rate: 500, Duration: 10 * time.Second, Repeats: 3,
-		StepLocks: 1000, StepRates: []float64{1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 12500},
+		StepLocks: 1000, StepRates: []float64{1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 12500, 15000, 20000},
 		StepDuration: 5 * time.Second, StepRepeats: 3, StepP99Bound: 10 * time.Millisecond,
 		ProfileLocks: 1000, ProfileRate: 2000, ProfileDuration: 10 * time.Second,
 		ConnectLocks: 10_000, ConnectProcs: 2, ConnectRepeats: 3, MemVariants: true,
