@@ -36,7 +36,12 @@ vet: ## go vet and gofmt (also of the mochi fork)
 test: deps vet ## everything CI checks: deps, vet, all tests with the race detector (fuzz seeds included), then bench-quick
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 18m $(PKGS)
 	cd $(MOCHI) && CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 5m ./...
+	$(MAKE) test-allocs
 	$(MAKE) bench-quick
+
+test-allocs: ## the allocation tests without the race detector (under it, sync.Pool drops items at random)
+	$(GO) test -count=1 -run 'Alloc|^TestDigests$$' $(PKGS)
+	cd $(MOCHI) && $(GO) test -count=1 -run 'Alloc' ./...
 
 test-short: ## quick loop: short tests without the race detector
 	$(GO) test -short -count=1 $(PKGS)
@@ -63,4 +68,4 @@ demo: build ## run the hub on configs/demo.yaml (everything on 127.0.0.1)
 update-golden: ## rewrite golden files
 	$(GO) test ./devices/wire/ -run Golden -update
 
-.PHONY: help deps build vet test test-short fuzz lint bench bench-quick demo update-golden
+.PHONY: help deps build vet test test-allocs test-short fuzz lint bench bench-quick demo update-golden

@@ -1,0 +1,5 @@
+//go:build !race
+
+package packets
+
+const raceEnabled = false
