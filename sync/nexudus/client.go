@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -30,6 +31,9 @@ type Client struct {
 	writes    *rate.Limiter // WritesPerSecond, one at a time
 
 	modes modeTracker
+	// zones maps a resource id to the zone of its business, for the
+	// time-mode detector (SetResourceZones); nil: Config.Location for all.
+	zones atomic.Pointer[map[int64]*time.Location]
 }
 
 // New validates cfg and returns a Client. A nil httpClient means a plain
@@ -68,15 +72,44 @@ func (c *Client) TimeMode() TimeMode {
 	return m
 }
 
+// TimeModeVotes returns how many booking pairs decoded so far showed UTC
+// mode and how many wall-clock mode (pairs that cannot tell are not
+// counted). Both non-zero means the tenant's pairs disagree.
+func (c *Client) TimeModeVotes() (utc, wallclock int) {
+	_, utc, wallclock = c.modes.mode()
+	return utc, wallclock
+}
+
 // Location is the zone the client uses for time-mode detection and filters.
 func (c *Client) Location() *time.Location { return c.cfg.Location }
 
-// observeMode feeds one field/twin pair to the time-mode detector.
-func (c *Client) observeMode(field, local Time) {
+// SetResourceZones tells the time-mode detector the zone of each resource's
+// business (resource id → zone). A booking's local twin is in its
+// business's zone: judged against another zone, a pair of a business whose
+// offset is zero that day (London in winter) reads as wall-clock mode
+// against a zone that is not. Resources missing from the map use
+// Config.Location. The map is not modified afterwards by the caller.
+func (c *Client) SetResourceZones(zones map[int64]*time.Location) {
+	c.zones.Store(&zones)
+}
+
+// zoneOf is the zone of a resource's business for the detector.
+func (c *Client) zoneOf(resource int64) *time.Location {
+	if m := c.zones.Load(); m != nil {
+		if z := (*m)[resource]; z != nil {
+			return z
+		}
+	}
+	return c.cfg.Location
+}
+
+// observeMode feeds one field/twin pair of a booking of resource to the
+// time-mode detector.
+func (c *Client) observeMode(field, local Time, resource int64) {
 	if c.cfg.TimeMode != TimeModeUnknown {
 		return
 	}
-	if c.modes.vote(DetectTimeMode(field, local, c.cfg.Location)) {
+	if c.modes.vote(DetectTimeMode(field, local, c.zoneOf(resource))) {
 		_, utc, wall := c.modes.mode()
 		c.log.Warn("nexudus time mode is inconsistent", "utc_pairs", utc, "wallclock_pairs", wall)
 	}

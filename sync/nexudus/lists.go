@@ -82,8 +82,8 @@ func (c *Client) ListCoworkers(ctx context.Context, q Query) ([]Coworker, error)
 func (c *Client) ListBookings(ctx context.Context, q Query) ([]Booking, error) {
 	return listAll(ctx, c, EntityBooking, PathBookings, q, func(r *Booking) int64 { return r.ID },
 		func(b *Booking) {
-			c.observeMode(b.FromTime, b.FromTimeLocal)
-			c.observeMode(b.ToTime, b.ToTimeLocal)
+			c.observeMode(b.FromTime, b.FromTimeLocal, b.ResourceID)
+			c.observeMode(b.ToTime, b.ToTimeLocal, b.ResourceID)
 		})
 }
 
@@ -91,7 +91,7 @@ func (c *Client) ListBookings(ctx context.Context, q Query) ([]Booking, error) {
 // UpdatedSince(EntityCancelledBooking, cursor) (§3.5).
 func (c *Client) ListCancelledBookings(ctx context.Context, q Query) ([]CancelledBooking, error) {
 	return listAll(ctx, c, EntityCancelledBooking, PathCancelledBookings, q, func(r *CancelledBooking) int64 { return r.ID },
-		func(b *CancelledBooking) { c.observeMode(b.FromTime, b.FromTimeLocal) })
+		func(b *CancelledBooking) { c.observeMode(b.FromTime, b.FromTimeLocal, b.ResourceID) })
 }
 
 // ListResources lists resources with their access-control groups.

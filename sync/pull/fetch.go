@@ -3,6 +3,7 @@ package pull
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/lockhub/lockhub/sync/nexudus"
@@ -51,6 +52,11 @@ func (s *Syncer) fetchFull(ctx context.Context, now time.Time, window time.Durat
 	if err := s.fetchTables(ctx, sn, nil); err != nil {
 		return nil, nil, err
 	}
+	byID := make(map[int64]nexudus.Business, len(bizs))
+	for _, b := range bizs {
+		byID[b.ID] = b
+	}
+	s.noteResourceZones(byID, sn.resources)
 	if sn.coworkers, err = c.ListCoworkers(ctx, nexudus.Query{}); err != nil {
 		return nil, nil, fmt.Errorf("list coworkers: %w", err)
 	}
@@ -117,6 +123,15 @@ func (s *Syncer) fetchChanged(ctx context.Context, cur func(entity string) strin
 	if err := s.fetchTables(ctx, sn, cur); err != nil {
 		return nil, err
 	}
+	// The resources known from earlier passes, and those changed since.
+	s.applyMu.Lock()
+	known := make([]nexudus.Resource, 0, len(s.tables.resources))
+	for _, r := range s.tables.resources {
+		known = append(known, r)
+	}
+	bizs := maps.Clone(s.tables.businesses)
+	s.applyMu.Unlock()
+	s.noteResourceZones(bizs, known, sn.resources)
 	var err error
 	if sn.coworkers, err = c.ListCoworkers(ctx, nexudus.Query{}.UpdatedSince(nexudus.EntityCoworker, cur(nexudus.EntityCoworker))); err != nil {
 		return nil, fmt.Errorf("list coworkers: %w", err)

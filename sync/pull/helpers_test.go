@@ -97,6 +97,9 @@ func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
 const (
 	webhookToken = "hook-secret"
 	domainID     = "hq"
+	domainLondon = "ldn"
+	lockLondon   = "ldn-room"
+	grpLondon    = "grp-ldn-room"
 	lockRoom     = "room-aurora"
 	lockFront    = "front"
 	lockDesk     = "floor-2"
@@ -121,6 +124,7 @@ type env struct {
 	reg     *prometheus.Registry
 	biz     int
 	bizUUID string
+	ldnBiz  int // with envOpts.london
 	zone    *time.Location
 	events  *events.Log
 }
@@ -132,6 +136,9 @@ type envOpts struct {
 	checkins  bool
 	storeDir  string
 	eventsDir string
+	// london adds a second business and domain ("ldn", Europe/London, one
+	// lock on grpLondon) to the Stockholm one.
+	london bool
 }
 
 func newEnv(tb testing.TB, o envOpts) *env {
@@ -173,6 +180,19 @@ func newEnv(tb testing.TB, o envOpts) *env {
 	b.PutAccess(policy.Access{ID: grpLobby, Domain: domainID, Name: "Lobby", Locks: []string{lockFront}, Origin: policy.OriginConfig})
 	b.PutAccess(policy.Access{ID: grpRoom, Domain: domainID, Name: "Room Aurora", Locks: []string{lockRoom}, Origin: policy.OriginConfig})
 	b.PutAccess(policy.Access{ID: grpDesk, Domain: domainID, Name: "Floor 2", Locks: []string{lockDesk}, Origin: policy.OriginConfig})
+	domains := []pull.Domain{{ID: domainID, Business: e.bizUUID, Zone: e.zone}}
+	if o.london {
+		ldnZone, _ := time.LoadLocation("Europe/London")
+		if e.ldnBiz, err = e.sim.AddBusiness("Harbour Works London", "Europe/London"); err != nil {
+			tb.Fatal(err)
+		}
+		ldnUUID, _ := e.sim.BusinessUniqueID(e.ldnBiz)
+		e.sim.AddAccessGroup(grpLondon, grpLondon)
+		b.PutDomain(policy.Domain{ID: domainLondon, Zone: ldnZone, NexudusBusiness: ldnUUID, Origin: policy.OriginConfig})
+		b.PutLock(policy.Lock{ID: lockLondon, Domain: domainLondon, Origin: policy.OriginConfig})
+		b.PutAccess(policy.Access{ID: grpLondon, Domain: domainLondon, Name: "London room", Locks: []string{lockLondon}, Origin: policy.OriginConfig})
+		domains = append(domains, pull.Domain{ID: domainLondon, Business: ldnUUID, Zone: ldnZone})
+	}
 	if err := e.store.Apply(context.Background(), b); err != nil {
 		tb.Fatal(err)
 	}
@@ -197,7 +217,7 @@ func newEnv(tb testing.TB, o envOpts) *env {
 	e.reg = prometheus.NewRegistry()
 	deps.Registerer = e.reg
 	e.syncer, err = pull.New(pull.Config{
-		Domains:      []pull.Domain{{ID: domainID, Business: e.bizUUID, Zone: e.zone}},
+		Domains:      domains,
 		MarginBefore: 15 * time.Minute, WebhookToken: webhookToken,
 	}, deps)
 	if err != nil {

@@ -112,3 +112,30 @@ func offsetFits(loc *time.Location, off time.Duration, y int) bool {
 	}
 	return false
 }
+
+// noteResourceZones gives the client the zone of each resource's business
+// (through the domains that follow it), so that its time-mode detector
+// judges every booking pair in the zone the booking's local twin is in
+// (nexudus.Client.SetResourceZones). Resources whose business no domain
+// follows keep the client's default zone.
+func (s *Syncer) noteResourceZones(bizs map[int64]nexudus.Business, resources ...[]nexudus.Resource) {
+	byBusiness := map[string]*time.Location{}
+	for _, d := range s.cfg.Domains {
+		if d.Zone != nil {
+			if _, dup := byBusiness[strings.ToLower(d.Business)]; !dup {
+				byBusiness[strings.ToLower(d.Business)] = d.Zone
+			}
+		}
+	}
+	zones := map[int64]*time.Location{}
+	for _, rs := range resources {
+		for _, r := range rs {
+			if b, ok := bizs[r.BusinessID]; ok {
+				if z := byBusiness[strings.ToLower(b.UniqueID)]; z != nil {
+					zones[r.ID] = z
+				}
+			}
+		}
+	}
+	s.client.SetResourceZones(zones)
+}
