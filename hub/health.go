@@ -55,6 +55,7 @@ const (
 	WarnClockUntrusted     = "clock_untrusted"
 	WarnNexudusUnreachable = "nexudus_unreachable"
 	WarnEventLogBehind     = "event_log_behind"
+	WarnEventsUnreadable   = "events_unreadable"
 )
 
 // Warnable declares a health warning: what it is called, how bad it is, and
@@ -83,6 +84,7 @@ func declaredWarnings() []Warnable {
 		{Code: WarnOutboxBacklog, Title: "Event outbox backlog", Severity: SeverityWarning,
 			TimeToVisible: 5 * time.Minute, DependsOn: []string{WarnUploadFailing}},
 		{Code: WarnOutboxDropped, Title: "Events dropped by the outbox cap", Severity: SeverityWarning},
+		{Code: WarnEventsUnreadable, Title: "Events lost to a crash before their sync", Severity: SeverityWarning},
 		{Code: WarnEventLogBehind, Title: "Event log's disk is falling behind", Severity: SeverityWarning,
 			TimeToVisible: time.Minute},
 	}

@@ -168,6 +168,10 @@ func (h *Hub) checkOutbox(now time.Time) {
 	h.health.update(WarnOutboxDropped, st.Dropped > 0, fmt.Sprintf(
 		"The outbox cap dropped %d un-uploaded events since start (gap records mark them for the upstream). "+
 			"Check the upload and raise upstream.outbox_max_events.", st.Dropped))
+	h.health.update(WarnEventsUnreadable, st.Unreadable > 0, fmt.Sprintf(
+		"When the hub started, %d events written just before a power cut or an OS crash could not be read back "+
+			"(they were not yet synced to disk) and were dropped; gap records tell the upstream. "+
+			"The warning clears at the next restart. Consider durability: disk if no decision may be lost to a power cut.", st.Unreadable))
 	if h.uploader == nil {
 		for _, c := range []string{WarnOutboxBacklog, WarnUploadFailing, WarnUploadParked} {
 			h.health.clear(c)

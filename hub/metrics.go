@@ -18,7 +18,7 @@ type hubCollector struct {
 
 	lockOnline, lockBattery, lockDoorOpen           *prometheus.Desc
 	outboxPending, outboxOldest, eventsDropped      *prometheus.Desc
-	eventsAppended, storeRecords                    *prometheus.Desc
+	eventsAppended, eventsUnreadable, storeRecords  *prometheus.Desc
 	eventsSyncs, eventsSyncTime, eventsSlowSyncs    *prometheus.Desc
 	stageWaits, stageUnapplied                      *prometheus.Desc
 	dataAge, lastSync                               *prometheus.Desc
@@ -36,6 +36,7 @@ func newHubCollector(h *Hub) *hubCollector {
 		outboxOldest:    d("lockhub_events_outbox_oldest_age_seconds", "Age of the oldest event in the outbox (0 when empty).", nil, nil),
 		eventsDropped:   d("lockhub_events_outbox_dropped_events_total", "Un-uploaded events dropped by the outbox cap since start.", nil, nil),
 		eventsAppended:  d("lockhub_events_appended_total", "Events stored in the event log since start.", nil, nil),
+		eventsUnreadable: d("lockhub_events_unreadable_events_total", "Events the event log found unreadable when it opened (written just before a power cut or an OS crash, not yet synced) and dropped, with gap records for the upstream.", nil, nil),
 		eventsSyncs:     d("lockhub_events_syncs_total", "Background syncs of the event log to disk (process durability) since start.", nil, nil),
 		eventsSyncTime:  d("lockhub_events_sync_seconds_total", "Time the event log's background syncs took since start; without a stage, appends (and so decisions) wait meanwhile.", nil, nil),
 		eventsSlowSyncs: d("lockhub_events_slow_syncs_total", "Background syncs of the event log that took 50 ms or more, since start.", nil, nil),
@@ -53,7 +54,7 @@ func newHubCollector(h *Hub) *hubCollector {
 
 func (c *hubCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.lockOnline, c.lockBattery, c.lockDoorOpen, c.outboxPending,
-		c.outboxOldest, c.eventsDropped, c.eventsAppended, c.eventsSyncs, c.eventsSyncTime, c.eventsSlowSyncs,
+		c.outboxOldest, c.eventsDropped, c.eventsAppended, c.eventsUnreadable, c.eventsSyncs, c.eventsSyncTime, c.eventsSlowSyncs,
 		c.stageWaits, c.stageUnapplied, c.storeRecords, c.dataAge, c.lastSync,
 		c.clockNewest, c.clockTrusted, c.healthWarning, c.ready} {
 		ch <- d
@@ -88,6 +89,7 @@ func (c *hubCollector) Collect(ch chan<- prometheus.Metric) {
 	st := h.events.Stats()
 	ch <- prometheus.MustNewConstMetric(c.eventsDropped, prometheus.CounterValue, float64(st.Dropped))
 	ch <- prometheus.MustNewConstMetric(c.eventsAppended, prometheus.CounterValue, float64(st.Appended))
+	ch <- prometheus.MustNewConstMetric(c.eventsUnreadable, prometheus.CounterValue, float64(st.Unreadable))
 	ch <- prometheus.MustNewConstMetric(c.eventsSyncs, prometheus.CounterValue, float64(st.Syncs))
 	ch <- prometheus.MustNewConstMetric(c.eventsSyncTime, prometheus.CounterValue, st.SyncTime.Seconds())
 	ch <- prometheus.MustNewConstMetric(c.eventsSlowSyncs, prometheus.CounterValue, float64(st.SlowSyncs))
