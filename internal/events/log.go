@@ -498,7 +498,22 @@ func (l *Log) Run(ctx context.Context) error {
 		case <-l.quit:
 			return nil
 		case <-t.C:
+			collected := false
 			for l.db.RunValueLogGC(0.5) == nil {
+				collected = true
+			}
+			// A collection rewrites a file's live records to the value
+			// log's head and deletes the file; until the next sync a power
+			// cut could lose the rewritten records, which are below the
+			// synced mark and would not be read back at Open. Sync now
+			// rather than when the next append comes (Badger deletes the
+			// old file before it returns, so a window of the collection's
+			// own length remains).
+			if collected {
+				if err := l.db.Sync(); err != nil {
+					l.log.Warn("event log: sync after value-log collection", "err", err)
+					l.dirty.Store(true)
+				}
 			}
 		}
 	}
