@@ -36,6 +36,25 @@ func cutValueLog(t *testing.T, dir string) {
 	t.Fatalf("no value-log file with entries in %s: %v", dir, files)
 }
 
+// reopenAfterCut appends n decisions to a new log on cfg, acks the first
+// acked of them, closes it, cuts its value log (cutValueLog) and opens it
+// again.
+func reopenAfterCut(t *testing.T, cfg Config, n int, acked uint64) *Log {
+	t.Helper()
+	l := openLog(t, cfg)
+	for i := range n {
+		mustAppend(t, l, decisionEvent(i))
+	}
+	if err := l.Ack(acked); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cutValueLog(t, cfg.Dir)
+	return openLog(t, cfg)
+}
+
 // checkAccounted asserts that every seq in from..to is exactly one of: an
 // event read back, or covered by one gap record (reason unreadable), and
 // that the gap records follow the last appended seq (n).
@@ -82,20 +101,8 @@ func checkAccounted(t *testing.T, evs []Event, from, to, n uint64) (decisions, c
 func TestUnreadableEventsDroppedWithGaps(t *testing.T) {
 	cfg := testConfig(t.TempDir())
 	cfg.FlushInterval = time.Hour // no background sync: Close's is the only one
-	l := openLog(t, cfg)
 	const n = 40
-	for i := range n {
-		mustAppend(t, l, decisionEvent(i))
-	}
-	if err := l.Ack(10); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	cutValueLog(t, cfg.Dir)
-
-	l = openLog(t, cfg)
+	l := reopenAfterCut(t, cfg, n, 10)
 	st := l.Stats()
 	if st.Unreadable == 0 || st.Unreadable >= n || st.Gaps == 0 {
 		t.Fatalf("after the cut: Unreadable %d, Gaps %d; want some of the %d lost, with gap records", st.Unreadable, st.Gaps, n)
@@ -146,20 +153,8 @@ func TestUnreadableEventsDroppedWithGaps(t *testing.T) {
 func TestUnreadableUploadedEventsDroppedWithoutGap(t *testing.T) {
 	cfg := testConfig(t.TempDir())
 	cfg.FlushInterval = time.Hour // no background sync: Close's is the only one
-	l := openLog(t, cfg)
 	const n = 40
-	for i := range n {
-		mustAppend(t, l, decisionEvent(i))
-	}
-	if err := l.Ack(n); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	cutValueLog(t, cfg.Dir)
-
-	l = openLog(t, cfg)
+	l := reopenAfterCut(t, cfg, n, n)
 	st := l.Stats()
 	if st.Unreadable == 0 || st.Gaps != 0 || st.Pending != 0 {
 		t.Fatalf("after the cut: Unreadable %d, Gaps %d, Pending %d; want some lost, no gap (all were uploaded), none pending",
