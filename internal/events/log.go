@@ -388,30 +388,6 @@ func (l *Log) setSyncedMark(mark uint64) error {
 	return nil
 }
 
-// checkUploadState deletes an uploader state record written after the
-// synced mark whose value cannot be read (lost with the value log's
-// unsynced end, as dropUnreadable explains), so the uploader starts
-// without it, as it does with a record it cannot decode.
-func (l *Log) checkUploadState(mark uint64) error {
-	var lost bool
-	err := l.view(func(txn *badger.Txn) error {
-		item, err := txn.Get([]byte(keyUploadState))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		lost = item.Version() > mark && item.Value(func([]byte) error { return nil }) != nil
-		return nil
-	})
-	if err != nil || !lost {
-		return err
-	}
-	l.log.Warn("event log: uploader state unreadable after a crash; the uploader starts without it")
-	return l.update(func(txn *badger.Txn) error { return txn.Delete([]byte(keyUploadState)) })
-}
-
 // readable says whether an e/ item's value can be read and is a record.
 func readable(item *badger.Item) bool {
 	ok := false

@@ -19,16 +19,23 @@ const keyUploadState = "m/upload"
 // accepts, in bytes.
 const MaxUploadState = 1 << 20
 
+// uploadStateItem returns the uploader's state record's item, or nil when
+// there is none.
+func uploadStateItem(txn *badger.Txn) (*badger.Item, error) {
+	item, err := txn.Get([]byte(keyUploadState))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	return item, err
+}
+
 // UploadState returns the uploader's state record as last saved, or nil
 // when there is none. The log does not interpret it.
 func (l *Log) UploadState() ([]byte, error) {
 	var out []byte
 	err := l.view(func(txn *badger.Txn) error {
-		item, err := txn.Get([]byte(keyUploadState))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
+		item, err := uploadStateItem(txn)
+		if item == nil || err != nil {
 			return err
 		}
 		out, err = item.ValueCopy(nil)
@@ -72,4 +79,25 @@ func (l *Log) SaveUploadState(state []byte, ackUpto uint64) error {
 	}
 	l.dirty.Store(true)
 	return nil
+}
+
+// checkUploadState deletes an uploader state record written after the
+// synced mark whose value cannot be read (lost with the value log's
+// unsynced end, as dropUnreadable explains), so the uploader starts
+// without it, as it does with a record it cannot decode.
+func (l *Log) checkUploadState(mark uint64) error {
+	var lost bool
+	err := l.view(func(txn *badger.Txn) error {
+		item, err := uploadStateItem(txn)
+		if item == nil || err != nil {
+			return err
+		}
+		lost = item.Version() > mark && item.Value(func([]byte) error { return nil }) != nil
+		return nil
+	})
+	if err != nil || !lost {
+		return err
+	}
+	l.log.Warn("event log: uploader state unreadable after a crash; the uploader starts without it")
+	return l.update(func(txn *badger.Txn) error { return txn.Delete([]byte(keyUploadState)) })
 }
