@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/lockhub/lockhub/sync/nexudus"
@@ -56,7 +57,7 @@ func (s *Syncer) fetchFull(ctx context.Context, now time.Time, window time.Durat
 	for _, b := range bizs {
 		byID[b.ID] = b
 	}
-	s.noteResourceZones(byID, sn.resources)
+	s.noteResourceZones(byID, slices.Values(sn.resources))
 	if sn.coworkers, err = c.ListCoworkers(ctx, nexudus.Query{}); err != nil {
 		return nil, nil, fmt.Errorf("list coworkers: %w", err)
 	}
@@ -125,13 +126,8 @@ func (s *Syncer) fetchChanged(ctx context.Context, cur func(entity string) strin
 	}
 	// The resources known from earlier passes, and those changed since.
 	s.applyMu.Lock()
-	known := make([]nexudus.Resource, 0, len(s.tables.resources))
-	for _, r := range s.tables.resources {
-		known = append(known, r)
-	}
-	bizs := maps.Clone(s.tables.businesses)
+	s.noteResourceZones(s.tables.businesses, maps.Values(s.tables.resources), slices.Values(sn.resources))
 	s.applyMu.Unlock()
-	s.noteResourceZones(bizs, known, sn.resources)
 	var err error
 	if sn.coworkers, err = c.ListCoworkers(ctx, nexudus.Query{}.UpdatedSince(nexudus.EntityCoworker, cur(nexudus.EntityCoworker))); err != nil {
 		return nil, fmt.Errorf("list coworkers: %w", err)

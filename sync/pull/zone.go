@@ -2,6 +2,7 @@ package pull
 
 import (
 	"context"
+	"iter"
 	"strconv"
 	"strings"
 	"time"
@@ -118,7 +119,7 @@ func offsetFits(loc *time.Location, off time.Duration, y int) bool {
 // judges every booking pair in the zone the booking's local twin is in
 // (nexudus.Client.SetResourceZones). Resources whose business no domain
 // follows keep the client's default zone.
-func (s *Syncer) noteResourceZones(bizs map[int64]nexudus.Business, resources ...[]nexudus.Resource) {
+func (s *Syncer) noteResourceZones(bizs map[int64]nexudus.Business, resources ...iter.Seq[nexudus.Resource]) {
 	byBusiness := map[string]*time.Location{}
 	for _, d := range s.cfg.Domains {
 		if d.Zone != nil {
@@ -129,7 +130,7 @@ func (s *Syncer) noteResourceZones(bizs map[int64]nexudus.Business, resources ..
 	}
 	zones := map[int64]*time.Location{}
 	for _, rs := range resources {
-		for _, r := range rs {
+		for r := range rs {
 			if b, ok := bizs[r.BusinessID]; ok {
 				if z := byBusiness[strings.ToLower(b.UniqueID)]; z != nil {
 					zones[r.ID] = z
