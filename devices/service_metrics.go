@@ -3,6 +3,7 @@ package devices
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/lockhub/lockhub/devices/wire"
 	"github.com/lockhub/lockhub/policy"
@@ -65,10 +66,9 @@ func newServiceMetrics(reg prometheus.Registerer) (*serviceMetrics, error) {
 			Help: "Signed commands sent to locks, by command.",
 		}, []string{"command"}),
 	}
-	for _, r := range policy.Reasons() {
-		if int(r) >= len(m.byReason) {
-			m.byReason = append(m.byReason, make([]prometheus.Counter, int(r)+1-len(m.byReason))...)
-		}
+	reasons := policy.Reasons()
+	m.byReason = make([]prometheus.Counter, int(slices.Max(reasons))+1)
+	for _, r := range reasons {
 		m.byReason[r] = m.decisions.WithLabelValues(resultLabel(policy.Decision{Reason: r}), r.String())
 	}
 	for _, c := range wire.ErrorCodes() {
