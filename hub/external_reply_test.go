@@ -1,16 +1,14 @@
 package hub_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"github.com/lockhub/lockhub/devices"
 	"github.com/lockhub/lockhub/devices/wire"
+	"github.com/lockhub/lockhub/simulators/locks"
 )
 
 // reusingHandler answers every request from one buffer and scribbles over
@@ -52,19 +50,7 @@ func TestExternalReplyOutlivesCallersBuffer(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 
-	got := make(chan []byte, 1000)
-	o := paho.NewClientOptions().AddBroker(url).SetClientID(lock).SetUsername(lock).SetPassword(lockPW).
-		SetProtocolVersion(4).SetAutoReconnect(false)
-	c := paho.NewClient(o)
-	if tok := c.Connect(); !tok.WaitTimeout(extWait) || tok.Error() != nil {
-		t.Fatalf("lock connect: %v", tok.Error())
-	}
-	defer c.Disconnect(100)
-	if tok := c.Subscribe(wire.Topic(lock, wire.KindRes), 1, func(_ paho.Client, m paho.Message) {
-		got <- bytes.Clone(m.Payload())
-	}); !tok.WaitTimeout(extWait) || tok.Error() != nil {
-		t.Fatalf("lock subscribe: %v", tok.Error())
-	}
+	c, got := rawClient(t, url, locks.Identity{ID: lock, Secret: lockPW})
 	// The hub's shared subscription may lag its connection a little.
 	time.Sleep(200 * time.Millisecond)
 
@@ -81,11 +67,12 @@ func TestExternalReplyOutlivesCallersBuffer(t *testing.T) {
 	timeout := time.After(extWait)
 	for len(want) > 0 {
 		select {
-		case p := <-got:
-			if !want[string(p)] {
+		case m := <-got:
+			p := string(m.Payload())
+			if !want[p] {
 				t.Fatalf("reply %q: not one of the answers (a payload changed after reply returned?)", p)
 			}
-			delete(want, string(p))
+			delete(want, p)
 		case <-timeout:
 			t.Fatalf("%d of %d replies missing", len(want), n)
 		}
