@@ -236,15 +236,28 @@ func serveLocks(ctx context.Context, s LocksSpec, in io.Reader, out io.Writer, l
 	return nil
 }
 
+// identity is lock i of the benchmark site, with its derived secret and
+// command key.
+func identity(m *keys.Master, i int) locks.Identity {
+	id := LockID(i)
+	return locks.Identity{ID: id, Secret: m.LockSecret(id, 1), CommandKey: m.LockCommandKey(id, 1)}
+}
+
+// identities is locks from..from+n-1 of the benchmark site.
+func identities(m *keys.Master, from, n int) []locks.Identity {
+	ids := make([]locks.Identity, n)
+	for i := range ids {
+		ids[i] = identity(m, from+i)
+	}
+	return ids
+}
+
 // newFleet builds locks from..from+n-1 of the benchmark site with their
 // secrets derived from the site master key.
 func newFleet(brokerURL string, m *keys.Master, from, n, concurrency int, log *slog.Logger) (*locks.Fleet, error) {
 	return locks.NewFleet(locks.FleetConfig{
 		BrokerURL: brokerURL, Count: n, ConnectConcurrency: concurrency,
-		Identity: func(i int) (locks.Identity, error) {
-			id := LockID(from + i)
-			return locks.Identity{ID: id, Secret: m.LockSecret(id, 1), CommandKey: m.LockCommandKey(id, 1)}, nil
-		},
-		Lock: locks.LockConfig{RequestTimeout: 5 * time.Second},
+		Identity: func(i int) (locks.Identity, error) { return identity(m, from+i), nil },
+		Lock:     locks.LockConfig{RequestTimeout: 5 * time.Second},
 	}, log)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/lockhub/lockhub/internal/keys"
 	"github.com/lockhub/lockhub/simulators/locks"
 	"github.com/lockhub/lockhub/simulators/responder"
+	"github.com/lockhub/lockhub/simulators/tapgen"
 )
 
 // Options of a harness run.
@@ -232,23 +233,67 @@ func (h *harness) credentials() []locks.Credential {
 	return append(creds, locks.Credential{Type: wire.TypeCard, Random: true, Weight: n, Label: "unknown_card"})
 }
 
-// connectFleets connects n locks to each system.
-func (h *harness) connectFleets(ctx context.Context, systems []system, n int) ([]*locks.Fleet, error) {
+// driver is one system's set of simulated locks: the paho fleet
+// (simulators/locks) or the lean generator (simulators/tapgen).
+type driver interface {
+	run(ctx context.Context, rate float64, d time.Duration, creds []locks.Credential) (locks.TrafficReport, error)
+	close()
+}
+
+type pahoDriver struct{ f *locks.Fleet }
+
+func (p pahoDriver) run(ctx context.Context, rate float64, d time.Duration, creds []locks.Credential) (locks.TrafficReport, error) {
+	return p.f.Run(ctx, locks.Traffic{Rate: rate, Duration: d, OpenLoop: true, Credentials: creds, Drain: 10 * time.Second})
+}
+
+func (p pahoDriver) close() { p.f.Close() }
+
+type leanDriver struct{ g *tapgen.Gen }
+
+func (l leanDriver) run(ctx context.Context, rate float64, d time.Duration, creds []locks.Credential) (locks.TrafficReport, error) {
+	return l.g.Run(ctx, tapgen.Traffic{Rate: rate, Duration: d, Credentials: creds, Drain: 10 * time.Second})
+}
+
+func (l leanDriver) close() { l.g.Close() }
+
+// Generators of the locks' traffic.
+const (
+	genPaho = "paho"
+	genLean = "lean"
+)
+
+// connectFleets connects n locks of the generator gen to each system.
+func (h *harness) connectFleets(ctx context.Context, systems []system, n int, gen string) ([]driver, error) {
 	raiseFileLimit(uint64(len(systems)*n + 1024))
-	var fleets []*locks.Fleet
+	var fleets []driver
 	for _, s := range systems {
-		f, err := newFleet(s.url, h.key, 0, n, 64, nil)
-		if err != nil {
-			closeFleets(fleets)
-			return nil, err
+		var d driver
+		switch gen {
+		case genLean:
+			start := time.Now()
+			g, err := tapgen.New(ctx, tapgen.Config{BrokerURL: s.url, Locks: identities(h.key, 0, n)}, nil)
+			if err != nil {
+				closeFleets(fleets)
+				return nil, fmt.Errorf("%s: %w", s.name, err)
+			}
+			h.logf("%s: %d lean locks connected in %v", s.name, g.Locks(), time.Since(start).Round(time.Millisecond))
+			d = leanDriver{g}
+		default:
+			f, err := newFleet(s.url, h.key, 0, n, 64, nil)
+			if err != nil {
+				closeFleets(fleets)
+				return nil, err
+			}
+			fleets = append(fleets, pahoDriver{f})
+			rep, err := f.Connect(ctx)
+			if err != nil {
+				closeFleets(fleets)
+				return nil, fmt.Errorf("%s: %w", s.name, err)
+			}
+			h.logf("%s: %v", s.name, rep)
+			continue
 		}
-		fleets = append(fleets, f)
-		rep, err := f.Connect(ctx)
-		if err != nil {
-			closeFleets(fleets)
-			return nil, fmt.Errorf("%s: %w", s.name, err)
-		}
-		h.logf("%s: %v", s.name, rep)
+		fleets = append(fleets, d)
 	}
 	// Measure the steady state, not the tail of the connect storm (the
 	// brokers' connect work and the GC it triggers): every system waits
@@ -262,8 +307,7 @@ func (h *harness) connectFleets(ctx context.Context, systems []system, n int) ([
 		case <-time.After(fleetSettle):
 		}
 		for i, f := range fleets {
-			if _, err := f.Run(ctx, locks.Traffic{Rate: h.o.Plan.Rate, Duration: fleetWarmUp, OpenLoop: true,
-				Credentials: h.credentials(), Drain: 10 * time.Second}); err != nil {
+			if _, err := f.run(ctx, h.o.Plan.Rate, fleetWarmUp, h.credentials()); err != nil {
 				closeFleets(fleets)
 				return nil, fmt.Errorf("%s warm-up: %w", systems[i].name, err)
 			}
@@ -280,14 +324,14 @@ const fleetWarmUp = 3 * time.Second
 // measured run.
 const fleetSettle = 3 * time.Second
 
-func closeFleets(fs []*locks.Fleet) {
+func closeFleets(fs []driver) {
 	for _, f := range fs {
-		f.Close()
+		f.close()
 	}
 }
 
 // traffic runs one open-loop traffic run on f and measures the system's CPU.
-func (h *harness) traffic(ctx context.Context, s system, f *locks.Fleet, rate float64, d time.Duration) (Run, error) {
+func (h *harness) traffic(ctx context.Context, s system, f driver, rate float64, d time.Duration) (Run, error) {
 	if h.o.Trace && s.hub != nil {
 		h.traces++
 		file := filepath.Join(h.o.OutDir, fmt.Sprintf("trace-%02d-%s.out", h.traces, strings.NewReplacer(" ", "", "(", "-", ")", "").Replace(s.name)))
@@ -303,7 +347,7 @@ func (h *harness) traffic(ctx context.Context, s system, f *locks.Fleet, rate fl
 	}
 	cpu0 := sysCPU(s)
 	load := Load{Before: loadAvg()}
-	rep, err := f.Run(ctx, locks.Traffic{Rate: rate, Duration: d, OpenLoop: true, Credentials: h.credentials(), Drain: 10 * time.Second})
+	rep, err := f.run(ctx, rate, d, h.credentials())
 	load.After = loadAvg()
 	r := runOf(rep, sysCPU(s)-cpu0, load)
 	if err != nil {
@@ -327,7 +371,7 @@ func sysCPU(s system) time.Duration {
 // alternating systems within each repetition.
 func (h *harness) roundTrips(ctx context.Context, systems []system, n int) {
 	p := h.o.Plan
-	fleets, err := h.connectFleets(ctx, systems, n)
+	fleets, err := h.connectFleets(ctx, systems, n, genPaho)
 	if err != nil {
 		h.fail("connect %d locks: %v", n, err)
 		return
@@ -369,7 +413,7 @@ func (h *harness) good(r Run) bool {
 // the bound; the last good rate is the sustained throughput.
 func (h *harness) stepUp(ctx context.Context, systems []system) {
 	p := h.o.Plan
-	fleets, err := h.connectFleets(ctx, systems, p.StepLocks)
+	fleets, err := h.connectFleets(ctx, systems, p.StepLocks, genLean)
 	if err != nil {
 		h.fail("connect %d locks for the throughput search: %v", p.StepLocks, err)
 		return
@@ -427,7 +471,7 @@ func (h *harness) stepUp(ctx context.Context, systems []system) {
 // profile records the hub's CPU profile and allocations over one run.
 func (h *harness) profile(ctx context.Context, s system) {
 	p := h.o.Plan
-	fleets, err := h.connectFleets(ctx, []system{s}, p.ProfileLocks)
+	fleets, err := h.connectFleets(ctx, []system{s}, p.ProfileLocks, genPaho)
 	if err != nil {
 		h.fail("profile: %v", err)
 		return

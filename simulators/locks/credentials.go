@@ -120,17 +120,21 @@ func parseCredential(p string) (Credential, error) {
 	return c, nil
 }
 
-// picker draws credentials by weight.
-type picker struct {
+// Picker draws credentials by weight: a traffic run's choice, and the
+// throughput generator's (simulators/tapgen). It is not safe for concurrent
+// use (nor is the rng it is given).
+type Picker struct {
 	creds []Credential
 	cum   []int // cumulative weights
 }
 
-func newPicker(creds []Credential) (*picker, error) {
+// NewPicker checks creds (DefaultCredentials when empty) and returns their
+// picker.
+func NewPicker(creds []Credential) (*Picker, error) {
 	if len(creds) == 0 {
 		creds = DefaultCredentials()
 	}
-	p := &picker{creds: creds, cum: make([]int, len(creds))}
+	p := &Picker{creds: creds, cum: make([]int, len(creds))}
 	total := 0
 	for i, c := range creds {
 		if !c.Type.IsCredential() {
@@ -145,8 +149,8 @@ func newPicker(creds []Credential) (*picker, error) {
 	return p, nil
 }
 
-// pick returns an entry's index and the value to present.
-func (p *picker) pick(rng *rand.Rand) (int, string) {
+// Pick returns an entry's index and the value to present.
+func (p *Picker) Pick(rng *rand.Rand) (int, string) {
 	r := rng.IntN(p.cum[len(p.cum)-1])
 	i := 0
 	for p.cum[i] <= r {
@@ -158,6 +162,12 @@ func (p *picker) pick(rng *rand.Rand) (int, string) {
 	}
 	return i, randomValue(rng, c.Type)
 }
+
+// Credential returns entry i.
+func (p *Picker) Credential(i int) Credential { return p.creds[i] }
+
+// Label returns entry i's label (its Label, else a name made of its type).
+func (p *Picker) Label(i int) string { return p.creds[i].label() }
 
 // randomValue is a credential the hub should not know: a 7-byte card UID,
 // a 6-digit PIN, or a 32-character phone token.

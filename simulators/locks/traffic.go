@@ -97,7 +97,7 @@ func (r TrafficReport) Failures() uint64 {
 type trafficRun struct {
 	f        *Fleet
 	t        Traffic
-	pick     *picker
+	pick     *Picker
 	rec      Recorder
 	mu       sync.Mutex // guards rng, results, creds
 	rng      *rand.Rand
@@ -140,7 +140,7 @@ func (f *Fleet) Run(ctx context.Context, t Traffic) (TrafficReport, error) {
 		// cutting the last ones.
 		t.Duration = time.Duration(float64(t.Count)/t.Rate*float64(time.Second)) + time.Second
 	}
-	p, err := newPicker(t.Credentials)
+	p, err := NewPicker(t.Credentials)
 	if err != nil {
 		return TrafficReport{}, err
 	}
@@ -200,7 +200,7 @@ func (f *Fleet) Run(ctx context.Context, t Traffic) (TrafficReport, error) {
 // schedule calls fn at start + i/rate for i = 0, 1, ... until ctx ends or
 // count calls were made (0: no count). Calls that fall due while it sleeps
 // late are made at once, with their scheduled time. The wait is precise to
-// tens of microseconds (sleepUntil), not to the Go timer's millisecond.
+// tens of microseconds (SleepUntil), not to the Go timer's millisecond.
 func (r *trafficRun) schedule(ctx context.Context, start time.Time, rate float64, count int, fn func(i uint64, at time.Time)) {
 	interval := float64(time.Second) / rate
 	timer := time.NewTimer(0)
@@ -208,7 +208,7 @@ func (r *trafficRun) schedule(ctx context.Context, start time.Time, rate float64
 	var i uint64
 	for count <= 0 || i < uint64(count) {
 		at := start.Add(time.Duration(float64(i) * interval))
-		if !sleepUntil(ctx, timer, at) {
+		if !SleepUntil(ctx, timer, at) {
 			return
 		}
 		fn(i, at)
@@ -221,10 +221,10 @@ func (r *trafficRun) tap(ctx context.Context, i uint64, at time.Time) {
 	idx := int(i % uint64(len(r.f.locks)))
 	l := r.f.locks[idx]
 	r.mu.Lock()
-	ci, value := r.pick.pick(r.rng)
-	r.creds[r.pick.creds[ci].label()]++
+	ci, value := r.pick.Pick(r.rng)
+	r.creds[r.pick.Label(ci)]++
 	r.mu.Unlock()
-	typ := r.pick.creds[ci].Type
+	typ := r.pick.Credential(ci).Type
 	if !r.t.OpenLoop {
 		if !r.busy[idx].CompareAndSwap(false, true) {
 			r.skipped.Add(1)
