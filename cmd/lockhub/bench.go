@@ -36,6 +36,7 @@ processes as "lockhub bench -child hub|responder|locks -spec JSON".`,
 			hubEnv := fs.String("hub-env", "", "space-separated `VAR=value` settings added to the hub processes' environment (diagnostics such as GODEBUG=gctrace=1); not with -doc")
 			traceRuns := fs.Bool("trace", false, "diagnostic: record each traffic run on a lockhub hub with runtime/trace into -out; not with -doc")
 			systems := fs.String("systems", "", "diagnostic: comma-separated `systems` (process, mosquitto, disk) for the round trips and the throughput search (empty: all); not with -doc")
+			gen := fs.String("gen", "lean", "diagnostic: the `generator` of the round trips' and the throughput search's taps: lean (simulators/tapgen) or paho (simulators/locks); not paho with -doc")
 			only := fs.String("only", "", "comma-separated `scenarios` to run (go, roundtrip, throughput, profile, connect; empty: all); not with -doc")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) != 0 {
@@ -68,16 +69,22 @@ processes as "lockhub bench -child hub|responder|locks -spec JSON".`,
 						sys = append(sys, names[n])
 					}
 				}
+				switch {
+				case *gen != "lean" && *gen != "paho":
+					return usagef("-gen: unknown generator %q (have lean, paho)", *gen)
+				case *gen != "lean" && *doc != "":
+					return usagef("-gen changes what is measured: give -md, not -doc")
+				}
 				if *traceRuns && *doc != "" {
 					return usagef("-trace changes what is measured: give -md, not -doc")
 				}
-				return runBench(ctx, e, *quick, names, sys, strings.Fields(*hubEnv), *traceRuns, *out, *doc, *md)
+				return runBench(ctx, e, *quick, names, sys, strings.Fields(*hubEnv), *traceRuns, *gen, *out, *doc, *md)
 			}
 		},
 	}
 }
 
-func runBench(ctx context.Context, e *env, quick bool, only, systems, hubEnv []string, traceRuns bool, out, doc, md string) error {
+func runBench(ctx context.Context, e *env, quick bool, only, systems, hubEnv []string, traceRuns bool, gen, out, doc, md string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -110,7 +117,7 @@ func runBench(ctx context.Context, e *env, quick bool, only, systems, hubEnv []s
 	if err != nil {
 		return err
 	}
-	res, runErr := bench.Execute(ctx, bench.Options{Plan: plan, Quick: quick, Exe: exe, ModuleDir: wd, WorkDir: work, OutDir: absOut, Log: e.stderr, HubEnv: hubEnv, Trace: traceRuns, Systems: systems})
+	res, runErr := bench.Execute(ctx, bench.Options{Plan: plan, Quick: quick, Exe: exe, ModuleDir: wd, WorkDir: work, OutDir: absOut, Log: e.stderr, HubEnv: hubEnv, Trace: traceRuns, Systems: systems, Generator: gen})
 	if res != nil {
 		if err := bench.WriteJSON(filepath.Join(out, "results.json"), res); err != nil {
 			return err

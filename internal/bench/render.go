@@ -180,16 +180,24 @@ func (r *Results) roundTrip(sys string, n int) (RoundTrip, bool) {
 	return RoundTrip{}, false
 }
 
+// generatorText says which simulated locks made the taps.
+func generatorText(gen string) string {
+	if gen == GenPaho {
+		return "paho, MQTT 3.1.1, `simulators/locks`"
+	}
+	return "the lean generator `simulators/tapgen`: raw MQTT 3.1.1, one epoll reader, no goroutine per lock or tap"
+}
+
 func renderRoundTrips(w func(string, ...any), r *Results) {
 	if len(r.RoundTrips) == 0 {
 		return
 	}
 	w("### MQTT round trip (open loop, %.0f requests/s, %v per run)", r.Plan.Rate, r.Plan.Duration)
 	w("")
-	w("Latency from a tap's scheduled time to its reply, simulated locks (paho, MQTT 3.1.1) in the harness process; lockhub in its own process, site of %d members / %d grants; Mosquitto with a separate responder process doing a map lookup. Broker CPU is the hub's (or Mosquitto's plus the responder's) CPU seconds per 1,000 replies.", r.Plan.Members, r.Plan.Members*r.Plan.GrantsPer)
+	w("Latency from a tap's scheduled time to its reply, simulated locks (%s) in the harness process; lockhub in its own process, site of %d members / %d grants; Mosquitto with a separate responder process doing a map lookup. Broker CPU is the hub's (or Mosquitto's plus the responder's) CPU seconds per 1,000 replies; generator CPU the harness process's.", generatorText(r.Generator), r.Plan.Members, r.Plan.Members*r.Plan.GrantsPer)
 	w("")
-	w("| system | locks | p50 ms | p99 ms | p99.9 ms | max ms | replies/s | failures | broker CPU s/1k | load before→after |")
-	w("|---|---|---|---|---|---|---|---|---|---|")
+	w("| system | locks | p50 ms | p99 ms | p99.9 ms | max ms | replies/s | failures | broker CPU s/1k | generator CPU s/1k | load before→after |")
+	w("|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, rt := range r.RoundTrips {
 		var fails uint64
 		var loads []string
@@ -198,10 +206,10 @@ func renderRoundTrips(w func(string, ...any), r *Results) {
 			loads = append(loads, fmt.Sprintf("%.1f→%.1f", x.Load.Before, x.Load.After))
 		}
 		g := func(f func(Run) float64) string { return cell(statOf(rt.Runs, f)) }
-		w("| %s | %d | %s | %s | %s | %s | %s | %d | %s | %s |", rt.System, rt.Locks,
+		w("| %s | %d | %s | %s | %s | %s | %s | %d | %s | %s | %s |", rt.System, rt.Locks,
 			g(func(x Run) float64 { return x.P50 }), g(func(x Run) float64 { return x.P99 }), g(func(x Run) float64 { return x.P999 }),
 			g(func(x Run) float64 { return x.Max }), g(func(x Run) float64 { return x.Achieved }), fails,
-			g(func(x Run) float64 { return x.CPU }), strings.Join(loads, ", "))
+			g(func(x Run) float64 { return x.CPU }), g(func(x Run) float64 { return x.GenCPU }), strings.Join(loads, ", "))
 	}
 	w("")
 	w("Ratios lockhub / Mosquitto (medians; below 1 is better for latency):")
@@ -230,10 +238,10 @@ func renderSteps(w func(string, ...any), r *Results) {
 	p := r.Plan
 	w("### Highest sustained decisions/s")
 	w("")
-	w("Open loop over %d locks; the rate steps through %v per second, %v each, until a step has a failure (timeout, error reply), replies below 98 %% of the target, or p99 above %v; a bad step is run once more after a 2 s pause, and two bad runs end the search. The figure is the last good rate of each repetition.", p.StepLocks, p.StepRates, p.StepDuration, p.StepP99Bound)
+	w("Open loop over %d locks (%s); the rate steps through %v per second, %v each, until a step has a failure (timeout, error reply), replies below 98 %% of the target, or p99 above %v; a bad step is run once more after a 2 s pause, and two bad runs end the search. The figure is the last good rate of each repetition; the CPU columns are per 1,000 replies at that rate.", p.StepLocks, generatorText(r.Generator), p.StepRates, p.StepDuration, p.StepP99Bound)
 	w("")
-	w("| system | sustained req/s | p50 ms at it | p99 ms at it | ratio to Mosquitto |")
-	w("|---|---|---|---|---|")
+	w("| system | sustained req/s | p50 ms at it | p99 ms at it | broker CPU s/1k | generator CPU s/1k | ratio to Mosquitto |")
+	w("|---|---|---|---|---|---|---|")
 	var mq Stat
 	for _, s := range r.Steps {
 		if s.System == SysMosquitto {
@@ -241,8 +249,10 @@ func renderSteps(w func(string, ...any), r *Results) {
 		}
 	}
 	for _, s := range r.Steps {
-		w("| %s | %s | %s | %s | %s |", s.System, cell(NewStat(s.Best)), cell(statOf(s.AtBest, func(x Run) float64 { return x.P50 })),
-			cell(statOf(s.AtBest, func(x Run) float64 { return x.P99 })), ratio(NewStat(s.Best), mq))
+		at := func(f func(Run) float64) string { return cell(statOf(s.AtBest, f)) }
+		w("| %s | %s | %s | %s | %s | %s | %s |", s.System, cell(NewStat(s.Best)), at(func(x Run) float64 { return x.P50 }),
+			at(func(x Run) float64 { return x.P99 }), at(func(x Run) float64 { return x.CPU }), at(func(x Run) float64 { return x.GenCPU }),
+			ratio(NewStat(s.Best), mq))
 	}
 	w("")
 }

@@ -22,6 +22,10 @@ type Results struct {
 	Started time.Time     `json:"started"`
 	Elapsed time.Duration `json:"elapsed_ns"`
 
+	// Generator of the round trips' and the throughput search's taps
+	// (GenLean, GenPaho).
+	Generator string `json:"generator"`
+
 	Micro []GoBenchResult `json:"micro"`
 
 	Seed    time.Duration   `json:"seed_ns"`
@@ -50,8 +54,11 @@ type Run struct {
 	Max      float64 `json:"max_ms"`
 	// CPU is the broker side's CPU seconds (hub, or mosquitto + responder)
 	// per 1,000 replies.
-	CPU  float64 `json:"cpu_s_per_1k"`
-	Load Load    `json:"load"`
+	CPU float64 `json:"cpu_s_per_1k"`
+	// GenCPU is the harness process's CPU seconds (the generator's, mostly)
+	// per 1,000 replies: the measurement's own cost, on the same cores.
+	GenCPU float64 `json:"gen_cpu_s_per_1k"`
+	Load   Load    `json:"load"`
 }
 
 func runOf(rep locks.TrafficReport, cpu time.Duration, load Load) Run {

@@ -44,6 +44,11 @@ type Options struct {
 	// search run only on the named systems (SysProcess, SysMosquitto,
 	// SysDisk); empty means all three.
 	Systems []string
+	// Generator of the round trips' and the throughput search's taps:
+	// GenLean (the default, also for "") or GenPaho (a diagnostic: the
+	// faithful lock simulator, whose own cost per tap is several times the
+	// hub's).
+	Generator string
 }
 
 // system is one broker side of the round-trip comparison.
@@ -77,6 +82,7 @@ func (h *harness) fail(format string, args ...any) {
 // run at all.
 func Execute(ctx context.Context, o Options) (*Results, error) {
 	h := &harness{o: o, res: &Results{Machine: describeMachine(), Quick: o.Quick, Plan: o.Plan, Started: time.Now(), HubOpen: map[string]Stat{}}}
+	h.res.Generator = h.trafficGen()
 	defer func() { h.res.Elapsed = time.Since(h.res.Started) }()
 	for _, gb := range o.Plan.GoBenches {
 		h.logf("go test -bench %s %s", gb.Bench, gb.Pkg)
@@ -256,11 +262,19 @@ func (l leanDriver) run(ctx context.Context, rate float64, d time.Duration, cred
 
 func (l leanDriver) close() { l.g.Close() }
 
-// Generators of the locks' traffic.
+// Generators of the locks' traffic (Options.Generator).
 const (
-	genPaho = "paho"
-	genLean = "lean"
+	GenPaho = "paho"
+	GenLean = "lean"
 )
+
+// trafficGen is the generator of the round trips and the throughput search.
+func (h *harness) trafficGen() string {
+	if h.o.Generator == GenPaho {
+		return GenPaho
+	}
+	return GenLean
+}
 
 // connectFleets connects n locks of the generator gen to each system.
 func (h *harness) connectFleets(ctx context.Context, systems []system, n int, gen string) ([]driver, error) {
@@ -269,7 +283,7 @@ func (h *harness) connectFleets(ctx context.Context, systems []system, n int, ge
 	for _, s := range systems {
 		var d driver
 		switch gen {
-		case genLean:
+		case GenLean:
 			start := time.Now()
 			g, err := tapgen.New(ctx, tapgen.Config{BrokerURL: s.url, Locks: identities(h.key, 0, n)}, nil)
 			if err != nil {
@@ -345,11 +359,14 @@ func (h *harness) traffic(ctx context.Context, s system, f driver, rate float64,
 			}
 		}()
 	}
-	cpu0 := sysCPU(s)
+	cpu0, gen0 := sysCPU(s), procCPU(os.Getpid())
 	load := Load{Before: loadAvg()}
 	rep, err := f.run(ctx, rate, d, h.credentials())
 	load.After = loadAvg()
 	r := runOf(rep, sysCPU(s)-cpu0, load)
+	if r.Replies > 0 {
+		r.GenCPU = (procCPU(os.Getpid()) - gen0).Seconds() / float64(r.Replies) * 1000
+	}
 	if err != nil {
 		return r, err
 	}
@@ -371,7 +388,7 @@ func sysCPU(s system) time.Duration {
 // alternating systems within each repetition.
 func (h *harness) roundTrips(ctx context.Context, systems []system, n int) {
 	p := h.o.Plan
-	fleets, err := h.connectFleets(ctx, systems, n, genPaho)
+	fleets, err := h.connectFleets(ctx, systems, n, h.trafficGen())
 	if err != nil {
 		h.fail("connect %d locks: %v", n, err)
 		return
@@ -413,7 +430,7 @@ func (h *harness) good(r Run) bool {
 // the bound; the last good rate is the sustained throughput.
 func (h *harness) stepUp(ctx context.Context, systems []system) {
 	p := h.o.Plan
-	fleets, err := h.connectFleets(ctx, systems, p.StepLocks, genLean)
+	fleets, err := h.connectFleets(ctx, systems, p.StepLocks, h.trafficGen())
 	if err != nil {
 		h.fail("connect %d locks for the throughput search: %v", p.StepLocks, err)
 		return
@@ -471,7 +488,7 @@ func (h *harness) stepUp(ctx context.Context, systems []system) {
 // profile records the hub's CPU profile and allocations over one run.
 func (h *harness) profile(ctx context.Context, s system) {
 	p := h.o.Plan
-	fleets, err := h.connectFleets(ctx, []system{s}, p.ProfileLocks, genPaho)
+	fleets, err := h.connectFleets(ctx, []system{s}, p.ProfileLocks, h.trafficGen())
 	if err != nil {
 		h.fail("profile: %v", err)
 		return

@@ -159,6 +159,17 @@ func (g *Gen) Locks() int {
 	return n
 }
 
+// errLost is a send on a lock whose connection has ended.
+var errLost = errors.New("tapgen: connection lost")
+
+// pingsDue is the slice [from, to) of n locks that ping at tick (counted
+// from 1) when a round of pings spans ticks ticks: every lock once per
+// round, spread evenly over it.
+func pingsDue(n, tick, ticks int) (from, to int) {
+	r := tick % ticks
+	return n * r / ticks, n * (r + 1) / ticks
+}
+
 // handle processes the whole packets at the front of c.in (and of b, the
 // bytes just read at now) and keeps the rest in c.in. It reports false when
 // the stream is broken.

@@ -219,3 +219,18 @@ func TestBrokenStreamDropsTheLock(t *testing.T) {
 		t.Fatalf("sent %d, errors %d", rep.Sent, rep.Latency.Errors)
 	}
 }
+
+// TestPingsKeepLocksConnected: with a 2 s keep-alive the broker drops a
+// silent client after 3 s; the pinger keeps every lock connected past that.
+func TestPingsKeepLocksConnected(t *testing.T) {
+	url := startBroker(t)
+	g, err := tapgen.New(context.Background(), tapgen.Config{BrokerURL: url, Locks: identities(5), KeepAlive: 2 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	time.Sleep(4500 * time.Millisecond)
+	if st := g.Stats(); st.Lost != 0 || g.Locks() != 5 {
+		t.Fatalf("after 4.5 s: stats %+v, %d locks connected", st, g.Locks())
+	}
+}

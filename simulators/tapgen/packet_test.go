@@ -130,3 +130,28 @@ func FuzzNextPacket(f *testing.F) {
 		}
 	})
 }
+
+// TestPingsDue: each round of pings covers every lock exactly once, in
+// slices that differ by at most one lock (no burst), for fleets smaller and
+// larger than the round.
+func TestPingsDue(t *testing.T) {
+	for _, c := range []struct{ n, ticks int }{{1, 3000}, {7, 3}, {1000, 3000}, {5000, 3000}, {10000, 100}} {
+		seen := make([]int, c.n)
+		lo, hi := c.n, 0
+		for tick := 5; tick < 5+c.ticks; tick++ { // one round, from any tick
+			from, to := pingsDue(c.n, tick, c.ticks)
+			for i := from; i < to; i++ {
+				seen[i]++
+			}
+			lo, hi = min(lo, to-from), max(hi, to-from)
+		}
+		for i, k := range seen {
+			if k != 1 {
+				t.Fatalf("n=%d ticks=%d: lock %d pinged %d times in a round", c.n, c.ticks, i, k)
+			}
+		}
+		if hi-lo > 1 {
+			t.Fatalf("n=%d ticks=%d: slices of %d to %d locks", c.n, c.ticks, lo, hi)
+		}
+	}
+}
