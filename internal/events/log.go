@@ -431,34 +431,73 @@ func (l *Log) dropUnreadable(lost []uint64) error {
 				GapFrom: s, GapTo: s, GapReason: GapUnreadable})
 		}
 	}
-	for chunk := range slices.Chunk(gaps, deleteChunk) {
+	keys := make([][]byte, 0, len(lost))
+	for _, s := range lost {
+		keys = append(keys, eventKey(nil, s))
+	}
+	// The gap records and the deletes go in one transaction when they fit
+	// (a power cut loses at most the unsynced tail, so they nearly always
+	// do): a crash between the two would leave the records to be found
+	// again at the next Open and declared lost a second time.
+	if len(gaps)+len(keys) <= deleteChunk {
 		err := l.update(func(txn *badger.Txn) error {
-			for i := range chunk {
-				chunk[i].Seq = l.next + uint64(i)
-				if err := txn.Set(eventKey(nil, chunk[i].Seq), appendRecord(nil, &chunk[i], sealed{})); err != nil {
+			if err := l.setGaps(txn, gaps); err != nil {
+				return err
+			}
+			for _, k := range keys {
+				if err := txn.Delete(k); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		if err != nil {
+		switch {
+		case err == nil:
+			l.gapsWritten(len(gaps))
+			keys = nil
+		case !errors.Is(err, badger.ErrTxnTooBig):
 			return fmt.Errorf("write gap records for unreadable events: %w", err)
 		}
-		l.next += uint64(len(chunk))
-		l.lastSeq.Store(l.next - 1)
-		l.c.gaps.Add(uint64(len(chunk)))
 	}
-	keys := make([][]byte, 0, len(lost))
-	for _, s := range lost {
-		keys = append(keys, eventKey(nil, s))
+	if keys != nil {
+		// Too many for one transaction: the gaps first, then the deletes
+		// (a crash between declares the drop twice; it never hides it).
+		for chunk := range slices.Chunk(gaps, deleteChunk) {
+			if err := l.update(func(txn *badger.Txn) error { return l.setGaps(txn, chunk) }); err != nil {
+				return fmt.Errorf("write gap records for unreadable events: %w", err)
+			}
+			l.gapsWritten(len(chunk))
+		}
+		if err := l.deleteKeys(keys); err != nil {
+			return fmt.Errorf("delete unreadable events: %w", err)
+		}
 	}
-	if err := l.deleteKeys(keys); err != nil {
-		return fmt.Errorf("delete unreadable events: %w", err)
-	}
+	l.dirty.Store(true)
 	l.c.unreadable.Add(uint64(len(lost)))
 	l.log.Warn("event log: events unreadable after a crash; dropped", "from_seq", lost[0], "to_seq", lost[len(lost)-1],
 		"count", len(lost), "gap_records", len(gaps))
 	return nil
+}
+
+// setGaps writes gap records at the next seqs (l.next on): gaps[i] gets
+// seq l.next+i. gapsWritten advances l.next once the write committed.
+func (l *Log) setGaps(txn *badger.Txn, gaps []Event) error {
+	for i := range gaps {
+		gaps[i].Seq = l.next + uint64(i)
+		if err := txn.Set(eventKey(nil, gaps[i].Seq), appendRecord(nil, &gaps[i], sealed{})); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *Log) gapsWritten(n int) {
+	if n == 0 {
+		return
+	}
+	l.next += uint64(n)
+	l.lastSeq.Store(l.next - 1)
+	l.c.gaps.Add(uint64(n))
 }
 
 // Run runs the value-log GC until ctx ends. The committer and the syncer

@@ -2,11 +2,15 @@ package events
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/dgraph-io/badger/v4"
 )
 
 // cutValueLog shortens the newest non-empty value-log file of a closed log
@@ -237,5 +241,44 @@ func TestDiskDurabilityKeepsRecordsInTree(t *testing.T) {
 		if st, err := os.Stat(f); err != nil || st.Size() > 20 {
 			t.Errorf("value-log file %s: %v, size %d; want only the header", f, err, st.Size())
 		}
+	}
+}
+
+// TestUnreadableDropIsOneWrite: the gap records and the deletes of the
+// unreadable records are one commit (one Badger version), so a crash can
+// not fall between them and make the next Open declare the drop again.
+func TestUnreadableDropIsOneWrite(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.FlushInterval = time.Hour // no background sync: Close's is the only one
+	l := reopenAfterCut(t, cfg, 40, 0)
+	defer l.Close()
+	if l.Stats().Unreadable == 0 {
+		t.Fatal("the cut made nothing unreadable")
+	}
+	txn := l.db.NewTransactionAt(math.MaxUint64, false)
+	defer txn.Discard()
+	versions := map[uint64][]string{}
+	for _, ev := range peekAll(t, l) {
+		if ev.Type != TypeGap {
+			continue
+		}
+		item, err := txn.Get(eventKey(nil, ev.Seq))
+		if err != nil {
+			t.Fatal(err)
+		}
+		versions[item.Version()] = append(versions[item.Version()], fmt.Sprintf("gap record %d", ev.Seq))
+	}
+	it := txn.NewIterator(badger.IteratorOptions{AllVersions: true, Prefix: []byte(prefixEvent)})
+	defer it.Close()
+	deletes := 0
+	for it.Rewind(); it.Valid(); it.Next() {
+		if item := it.Item(); item.IsDeletedOrExpired() {
+			seq, _ := seqOfKey(item.Key())
+			versions[item.Version()] = append(versions[item.Version()], fmt.Sprintf("delete %d", seq))
+			deletes++
+		}
+	}
+	if uint64(deletes) != l.Stats().Unreadable || len(versions) != 1 {
+		t.Fatalf("%d deletes for %d unreadable; writes by version: %v", deletes, l.Stats().Unreadable, versions)
 	}
 }
