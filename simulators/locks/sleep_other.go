@@ -4,5 +4,11 @@ package locks
 
 import "time"
 
-// fineSleep is time.Sleep where nanosleep(2) is not wired up.
-func fineSleep(d time.Duration) { time.Sleep(d) }
+// fineTimer is time.Sleep where timerfd(2) is not wired up.
+type fineTimer struct{}
+
+func newFineTimer() fineTimer { return fineTimer{} }
+
+func (fineTimer) close() {}
+
+func (fineTimer) sleep(d time.Duration) { time.Sleep(d) }

@@ -200,15 +200,15 @@ func (f *Fleet) Run(ctx context.Context, t Traffic) (TrafficReport, error) {
 // schedule calls fn at start + i/rate for i = 0, 1, ... until ctx ends or
 // count calls were made (0: no count). Calls that fall due while it sleeps
 // late are made at once, with their scheduled time. The wait is precise to
-// tens of microseconds (SleepUntil), not to the Go timer's millisecond.
+// tens of microseconds (Sleeper), not to the Go timer's millisecond.
 func (r *trafficRun) schedule(ctx context.Context, start time.Time, rate float64, count int, fn func(i uint64, at time.Time)) {
 	interval := float64(time.Second) / rate
-	timer := time.NewTimer(0)
-	defer timer.Stop()
+	sleeper := NewSleeper()
+	defer sleeper.Close()
 	var i uint64
 	for count <= 0 || i < uint64(count) {
 		at := start.Add(time.Duration(float64(i) * interval))
-		if !SleepUntil(ctx, timer, at) {
+		if !sleeper.Until(ctx, at) {
 			return
 		}
 		fn(i, at)
