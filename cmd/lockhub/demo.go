@@ -67,6 +67,7 @@ func randomToken() string {
 }
 
 func runDemo(ctx context.Context, e *env, log *slog.Logger, o demoOptions) error {
+	tuneRuntime(log)
 	// Three stages, stopped in reverse: the simulators of external systems,
 	// the hub, the locks. So the hub's last events still reach the upstream.
 	simCtx, stopSims := context.WithCancel(context.Background())

@@ -45,6 +45,13 @@ the running configuration kept.`,
 	}
 }
 
+// tuneRuntime applies the hub's collector target (hub.TuneRuntime) and
+// logs it.
+func tuneRuntime(log *slog.Logger) {
+	p, fromEnv := hub.TuneRuntime(os.Getenv)
+	log.Info("go collector target", "gc_percent", p, "from_env_GOGC", fromEnv)
+}
+
 // runHub loads the config, opens the hub and runs it until ctx ends,
 // reloading the config on SIGHUP. ready, when set, is called once the hub is
 // open (demo uses it to print what to try).
@@ -53,6 +60,7 @@ func runHub(ctx context.Context, log *slog.Logger, path string, ready func(*hub.
 	if err != nil {
 		return fmt.Errorf("load config: %w", err)
 	}
+	tuneRuntime(log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h, err := hub.New(cfg, hub.Deps{Logger: log, Registerer: reg})

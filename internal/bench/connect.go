@@ -28,7 +28,7 @@ func (h *harness) connectScenarios(ctx context.Context) {
 			struct {
 				name string
 				env  []string
-			}{"GOGC=50", []string{"GOGC=50"}})
+			}{"GOGC=100 (Go's default)", []string{"GOGC=100"}})
 	}
 	for _, v := range variants {
 		c, err := h.connect(ctx, v.name, v.env)

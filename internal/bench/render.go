@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/lockhub/lockhub/hub"
 )
 
 // Markers delimiting the generated part of docs/performance.md.
@@ -263,7 +265,7 @@ func renderConnect(w func(string, ...any), r *Results) {
 	}
 	w("### Locks connecting, hub memory")
 	w("")
-	w("The hub in its own process with the site loaded (%d members, %d grants); the locks (paho, MQTT 3.1.1, authenticated with derived secrets, 64 CONNECTs in flight per process) in %d client processes started together. Memory is read in the hub process with every lock connected: RSS from /proc, heap and stacks from runtime.MemStats.", r.Plan.Members, r.Plan.Members*r.Plan.GrantsPer, r.Connect[0].Procs)
+	w("The hub in its own process with the site loaded (%d members, %d grants); the locks (paho, MQTT 3.1.1, authenticated with derived secrets, 64 CONNECTs in flight per process) in %d client processes started together. Memory is read in the hub process with every lock connected: RSS from /proc, heap and stacks from runtime.MemStats. \"default\" is the hub's own setting (GOGC=%d unless the environment sets one, hub.TuneRuntime).", r.Plan.Members, r.Plan.Members*r.Plan.GrantsPer, r.Connect[0].Procs, hub.DefaultGCPercent)
 	w("")
 	w("| Go memory setting | locks | connect s | hub RSS MiB idle | hub RSS MiB connected | heap MiB | stacks MiB | goroutines |")
 	w("|---|---|---|---|---|---|---|---|")

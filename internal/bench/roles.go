@@ -95,6 +95,7 @@ func Child(ctx context.Context, role string, spec []byte, in io.Reader, out io.W
 // "allocs <file>", "trace <file>", "trace-stop".
 func serveHub(ctx context.Context, s HubSpec, in io.Reader, out io.Writer, log *slog.Logger) error {
 	raiseFileLimit(uint64(s.Locks + 4096))
+	hub.TuneRuntime(os.Getenv) // as lockhub run does
 	start := time.Now()
 	h, err := hub.New(siteConfig(s.DataDir, s.Locks, s.Durability), hub.Deps{Logger: log})
 	if err != nil {
@@ -192,6 +193,9 @@ func stopRecording(f **os.File, stop func(), what string) string {
 }
 
 func serveResponder(ctx context.Context, s ResponderSpec, in io.Reader, out io.Writer, log *slog.Logger) error {
+	// The other Go process of the comparison gets the hub's collector
+	// target too: the comparison is of the designs, not of GC settings.
+	hub.TuneRuntime(os.Getenv)
 	r, err := responder.New(responder.Config{BrokerURL: s.BrokerURL, Cards: s.Cards, QoS: s.QoS}, log)
 	if err != nil {
 		return err
