@@ -1,7 +1,8 @@
 // Package testnet keeps tests on loopback: GuardDefaultTransport makes every
 // dial through http.DefaultTransport fail unless it targets a loopback
 // address, so a test with a forgotten base URL cannot reach a real Nexudus
-// tenant or upstream (style.md rule 18). It is for TestMain functions only.
+// tenant or upstream (style.md rule 18); PlainBroker is a broker for tests.
+// It is for tests only.
 package testnet
 
 import (

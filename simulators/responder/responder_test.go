@@ -6,30 +6,11 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
 
 	"github.com/lockhub/lockhub/devices/wire"
+	"github.com/lockhub/lockhub/internal/testnet"
 	"github.com/lockhub/lockhub/simulators/responder"
 )
-
-// startBroker runs a plain mochi broker on 127.0.0.1:0 (standing in for
-// Mosquitto) and returns its URL.
-func startBroker(tb testing.TB) string {
-	tb.Helper()
-	s := mqtt.New(&mqtt.Options{InlineClient: false})
-	if err := s.AddHook(new(auth.AllowHook), nil); err != nil {
-		tb.Fatal(err)
-	}
-	l := listeners.NewTCP(listeners.Config{ID: "t", Address: "127.0.0.1:0"})
-	if err := s.AddListener(l); err != nil {
-		tb.Fatal(err)
-	}
-	go func() { _ = s.Serve() }()
-	tb.Cleanup(func() { _ = s.Close() })
-	return "tcp://" + l.Address()
-}
 
 func TestCardValue(t *testing.T) {
 	for _, c := range []struct {
@@ -62,7 +43,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 // TestAnswers sends a known card, an unknown card, a PIN and garbage, and
 // checks each reply on the lock's res topic.
 func TestAnswers(t *testing.T) {
-	url := startBroker(t)
+	url := testnet.PlainBroker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	r, err := responder.New(responder.Config{BrokerURL: url, Cards: 10, QoS: 1}, nil)

@@ -10,32 +10,12 @@ import (
 	"testing"
 	"time"
 
-	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
-
 	"github.com/lockhub/lockhub/devices/wire"
+	"github.com/lockhub/lockhub/internal/testnet"
 	"github.com/lockhub/lockhub/simulators/locks"
 	"github.com/lockhub/lockhub/simulators/responder"
 	"github.com/lockhub/lockhub/simulators/tapgen"
 )
-
-// startBroker runs a plain mochi broker on 127.0.0.1:0 (standing in for
-// Mosquitto) and returns its URL.
-func startBroker(tb testing.TB) string {
-	tb.Helper()
-	s := mqtt.New(&mqtt.Options{InlineClient: false})
-	if err := s.AddHook(new(auth.AllowHook), nil); err != nil {
-		tb.Fatal(err)
-	}
-	l := listeners.NewTCP(listeners.Config{ID: "t", Address: "127.0.0.1:0"})
-	if err := s.AddListener(l); err != nil {
-		tb.Fatal(err)
-	}
-	go func() { _ = s.Serve() }()
-	tb.Cleanup(func() { _ = s.Close() })
-	return "tcp://" + l.Address()
-}
 
 func identities(n int) []locks.Identity {
 	ids := make([]locks.Identity, n)
@@ -49,7 +29,7 @@ func identities(n int) []locks.Identity {
 // and the responder; every tap is answered, granted for members' cards and
 // denied for unknown ones, and the report adds up.
 func TestRunThroughResponder(t *testing.T) {
-	url := startBroker(t)
+	url := testnet.PlainBroker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	r, err := responder.New(responder.Config{BrokerURL: url, Cards: 10}, nil)
@@ -108,7 +88,7 @@ func TestRunThroughResponder(t *testing.T) {
 // TestUnansweredTapsAreTimeouts: with nobody answering, every tap is a
 // timeout after the drain, and nothing is counted as a reply.
 func TestUnansweredTapsAreTimeouts(t *testing.T) {
-	url := startBroker(t)
+	url := testnet.PlainBroker(t)
 	ctx := context.Background()
 	g, err := tapgen.New(ctx, tapgen.Config{BrokerURL: url, Locks: identities(3)}, nil)
 	if err != nil {
@@ -223,7 +203,7 @@ func TestBrokenStreamDropsTheLock(t *testing.T) {
 // TestPingsKeepLocksConnected: with a 2 s keep-alive the broker drops a
 // silent client after 3 s; the pinger keeps every lock connected past that.
 func TestPingsKeepLocksConnected(t *testing.T) {
-	url := startBroker(t)
+	url := testnet.PlainBroker(t)
 	g, err := tapgen.New(context.Background(), tapgen.Config{BrokerURL: url, Locks: identities(5), KeepAlive: 2 * time.Second}, nil)
 	if err != nil {
 		t.Fatal(err)
