@@ -8,8 +8,8 @@
 // channel hand-offs and paho's own goroutines, which on a 2-core machine
 // competes with the broker it measures. Here a tap is one write(2) on the
 // lock's socket from the scheduling goroutine, and every reply is read by
-// one goroutine waiting in epoll_wait(2) on all the sockets, which stamps
-// the time as it reads and matches the reply to its tap by the request id
+// one goroutine, parked in Go's poller on an epoll descriptor that watches
+// all the sockets, which stamps the time as it reads and matches the reply to its tap by the request id
 // (an index into the run's table of scheduled times). No goroutine per lock,
 // no goroutine per tap, no channel per reply.
 //
